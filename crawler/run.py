@@ -1,0 +1,51 @@
+"""Run one crawl in this process, configured from plain arguments (used by `tintuc crawl`).
+
+Scrapy's reactor cannot be restarted, so call this at most once per process; a service that
+crawls repeatedly runs each crawl in a child process.
+"""
+
+from __future__ import annotations
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from storage.store import CrawlRun, Store
+
+
+def crawl_settings(
+    *,
+    db_path: str,
+    site_url: str,
+    max_pages: int | None = None,
+    delay: float | None = None,
+    topics_path: str | None = None,
+) -> Settings:
+    """The project's Scrapy settings with the command-line overrides applied."""
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    overrides: dict = {"TINTUC_DB": db_path, "TINTUC_SITE_URL": site_url}
+    if max_pages is not None:
+        overrides["TINTUC_MAX_PAGES"] = max_pages
+    if topics_path:
+        overrides["TINTUC_TOPICS"] = topics_path
+    if delay is not None:
+        overrides["DOWNLOAD_DELAY"] = delay
+        overrides["AUTOTHROTTLE_START_DELAY"] = delay
+        overrides["RANDOMIZE_DOWNLOAD_DELAY"] = delay > 0
+    settings.setdict(overrides, priority="cmdline")
+    return settings
+
+
+def run_crawl(**options) -> CrawlRun | None:  # noqa: ANN003 (the keywords of crawl_settings)
+    """Crawl once and return the run's record (None if the spider never opened).
+
+    Logging handlers are the caller's to install (tintuc.cli.setup_logging).
+    """
+    settings = crawl_settings(**options)
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    process = CrawlerProcess(settings)
+    process.crawl("baotintuc")
+    process.start()
+    with Store.open(settings["TINTUC_DB"]) as store:
+        runs = store.runs(limit=1)
+    return runs[0] if runs else None

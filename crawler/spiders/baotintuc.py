@@ -1,0 +1,356 @@
+"""The baotintuc spider: finds environment and Vietnam–Japan articles, politely and incrementally.
+
+It starts from the start article, the site's RSS (found through /rss.htm), the listings and tag
+pages that were useful before, and pages left over by an earlier crawl. From every page it
+follows article, tag and listing links, most promising first (`crawler.focus`). It never
+fetches a stored article again unless a re-check is due, and asks for everything else
+conditionally. Extraction and classification are pure functions; this module only decides what
+to fetch and records what happened.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+import scrapy
+from scrapy import Request, signals
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler import selectors as css
+from crawler.classify import classify, load_rules
+from crawler.extract import ExtractionError, extract_article
+from crawler.focus import priority, topic_hint
+from crawler.items import ArticleItem
+from crawler.lock import CrawlLock
+from crawler.middlewares import BudgetSpent
+from crawler.policy import conditional_headers, is_due, next_check
+from crawler.urls import (
+    RSS_INDEX_PATH,
+    START_URL,
+    Kind,
+    Site,
+    article_id,
+    kind_of,
+    next_page,
+    page_number,
+    tag_keyword,
+)
+from storage.store import FrontierEntry, RunStats, Store, utc_now
+from tintuc.text import clean_line
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A page worth fetching, found somewhere: where it points and how promising it looks."""
+
+    url: str  # canonical public URL
+    kind: Kind
+    priority: int
+    context: str  # where it was found (a box name, "rss", "start", "frontier"…)
+    on_topic: bool = False  # its anchor text uses the topics' vocabulary
+
+
+# Responses the callbacks handle themselves rather than as errors.
+HANDLED_STATUSES = [304, 404, 410]
+GONE = (404, 410)
+
+
+class BaotintucSpider(scrapy.Spider):
+    name = "baotintuc"
+    custom_settings = {"HTTPERROR_ALLOWED_CODES": HANDLED_STATUSES}
+
+    # -- setup and teardown ----------------------------------------------------------------------
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):  # noqa: ANN001, ANN206 (Scrapy API)
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider._setup(crawler.settings)
+        crawler.signals.connect(spider._closed, signal=signals.spider_closed)
+        return spider
+
+    def _setup(self, settings) -> None:  # noqa: ANN001
+        # Spider arguments (scrapy crawl baotintuc -a site_url=… -a db=…) win over settings.
+        self.site = Site(getattr(self, "site_url", None) or settings.get("TINTUC_SITE_URL"))
+        db_path = getattr(self, "db", None) or settings.get("TINTUC_DB")
+        self.max_pages = int(getattr(self, "max_pages", None) or settings.getint("TINTUC_MAX_PAGES"))
+        self.max_listing_pages = settings.getint("TINTUC_MAX_LISTING_PAGES")
+        self.max_tag_pages = settings.getint("TINTUC_MAX_TAG_PAGES")
+        self.frontier_keep = settings.getint("TINTUC_FRONTIER_KEEP")
+        self.allowed_domains = [self.site.host]
+        self.rules = load_rules(settings.get("TINTUC_TOPICS"))
+        self.lock = CrawlLock(db_path)
+        self.lock.acquire()
+        self.store = Store.open(db_path)
+        self.known = self.store.known_articles()
+        self.fetch_state = self.store.fetch_states()
+        self.now = utc_now()
+        self.run_stats = RunStats()
+        self.run_id = self.store.start_run(self.site.base_url, now=self.now)
+        self.pages_fetched = 0
+        self.scheduled: set[str] = set()  # article ids and page URLs requested in this run
+
+    def _closed(self, spider: scrapy.Spider, reason: str) -> None:
+        status = {"finished": "ok", "shutdown": "interrupted"}.get(reason, "failed")
+        if reason == "finished" and self.run_stats.pages == 0 and self.run_stats.failures:
+            status = "failed"
+        message = "" if status == "ok" else f"closed: {reason}"
+        self.store.prune_frontier(self.frontier_keep)
+        self.store.finish_run(self.run_id, self.run_stats, status=status, now=utc_now(), message=message)
+        s = self.run_stats
+        logger.info(
+            "crawl %s: %d pages (%d not modified), %d new, %d updated, %d unchanged,"
+            " %d failures, %d extraction failures",
+            status, s.pages, s.not_modified, s.articles_new, s.articles_updated,
+            s.articles_unchanged, s.failures, s.extraction_failures,
+        )
+        self.store.close()
+        self.lock.release()
+
+    # -- budget and frontier (called by PageBudgetMiddleware) -------------------------------------
+
+    def take_page_from_budget(self) -> bool:
+        if self.pages_fetched >= self.max_pages:
+            return False
+        self.pages_fetched += 1
+        return True
+
+    def defer_to_next_run(self, request: Request) -> None:
+        """Nothing to write: every request entered the frontier when it was found."""
+        logger.debug("over budget, left for the next crawl: %s", request.url)
+
+    # -- start -----------------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Request]:
+        for request in self._start_requests():
+            yield request
+
+    def _start_requests(self) -> Iterator[Request]:
+        """The start article, /rss.htm, pages left by earlier crawls, and pages worth re-polling."""
+        links = [
+            self._link(START_URL, Kind.ARTICLE, context="start"),
+            self._link(self.site.to_canonical(RSS_INDEX_PATH), Kind.RSS_INDEX, context="start"),
+        ]
+        links += [
+            Link(entry.url, Kind(entry.kind), entry.priority, "frontier")
+            for entry in self.store.frontier(self.max_pages * 2)
+        ]
+        for state in self.fetch_state.values():
+            kind = Kind(state.kind)
+            useful_list = kind in (Kind.LISTING, Kind.TAG) and state.relevant_links > 0
+            if kind is Kind.RSS or (useful_list and page_number(state.url) == 1):
+                links.append(self._link(state.url, kind, context="revisit"))
+        yield from self._follow(links)
+
+    def _link(self, url: str, kind: Kind, *, context: str, text: str = "", relevant: bool = True) -> Link:
+        """A Link with its focused-crawl priority computed from what the link says."""
+        prio = priority(kind, text=text, rules=self.rules, context=context,
+                        from_relevant_page=relevant, page=page_number(url))
+        on_topic = bool(text) and topic_hint(text, self.rules) > 0
+        return Link(self.site.to_canonical(url), kind, prio, context, on_topic)
+
+    # -- requests --------------------------------------------------------------------------------
+
+    def _request(self, link: Link) -> Request | None:
+        """A request for a link, or None when it was requested already or is not due."""
+        canonical, kind = link.url, link.kind
+        key = article_id(canonical) if kind is Kind.ARTICLE else canonical
+        if key in self.scheduled:
+            return None
+        state = self.fetch_state.get(canonical)
+        if kind is Kind.ARTICLE and key in self.known:
+            known = self.known[key]
+            due = is_due(datetime.fromisoformat(known.next_check) if known.next_check else None, self.now)
+            if not due:
+                return None
+            state = self.fetch_state.get(known.url, state)
+        if state is not None and state.status in GONE:
+            return None
+        self.scheduled.add(key)
+        headers = conditional_headers(state.etag, state.last_modified) if state else {}
+        return Request(
+            self.site.to_fetch(canonical),
+            callback=self._callbacks[kind],
+            errback=self._failed,
+            headers=headers,
+            priority=link.priority,
+            meta={"canonical": canonical, "kind": kind, "context": link.context},
+        )
+
+
+    # -- callbacks -------------------------------------------------------------------------------
+
+    def _received(self, response: Response) -> bool:  # noqa: C901
+        """Count a response; record 304s and gone pages. True when it has a body to parse."""
+        meta = response.meta
+        self.run_stats.pages += 1
+        if self.run_stats.pages % 25 == 0:
+            self.store.update_run(self.run_id, self.run_stats)
+        if response.status == 200 and isinstance(response, TextResponse):
+            return True
+        if response.status == 304:
+            self.run_stats.not_modified += 1
+            site_id = article_id(meta["canonical"])
+            if meta["kind"] is Kind.ARTICLE and site_id in self.known:
+                published = datetime.fromisoformat(self.known[site_id].published)
+                self.store.touch_article(site_id, now=utc_now(), next_check=next_check(published, utc_now()))
+                return False
+        else:
+            self.run_stats.failures += 1
+            logger.warning("skipped %s: HTTP %d, %s", response.url, response.status,
+                           response.headers.get("Content-Type", b"").decode("latin-1") or "no type")
+        self.store.record_fetch(meta["canonical"], meta["kind"].value, response.status, now=utc_now())
+        return False
+
+    def parse_article(self, response: Response) -> Iterator[Request | ArticleItem]:
+        if not self._received(response):
+            return
+        try:
+            article = extract_article(response.text, response.url, site=self.site)
+        except ExtractionError as error:
+            self.run_stats.extraction_failures += 1
+            logger.warning("extraction failed: %s", error)
+            self._record_page(response, relevant_links=0)
+            return
+        topics = classify(article, self.rules)
+        yield ArticleItem(
+            article=article,
+            topics=topics,
+            rules_version=self.rules.fingerprint,
+            fetched_at=utc_now(),
+            etag=_header(response, "ETag"),
+            last_modified=_header(response, "Last-Modified"),
+        )
+        if article.url != response.meta["canonical"]:  # fetched under another URL variant
+            self.store.record_fetch(response.meta["canonical"], "article", response.status, now=utc_now())
+        yield from self._follow(self._links(response, relevant=bool(topics)))
+
+    def parse_listing(self, response: Response) -> Iterator[Request]:
+        if not self._received(response):
+            return
+        kind = response.meta["kind"]
+        links = list(self._links(response, relevant=True, item_context="listing"))
+        articles = [link for link in links if link.kind is Kind.ARTICLE]
+        # Go one page deeper only while pages still list articles we do not have.
+        fresh = any(article_id(link.url) not in self.known for link in articles)
+        limit = self.max_tag_pages if kind is Kind.TAG else self.max_listing_pages
+        listed = response.css(", ".join(css.LISTING_ITEMS))
+        if fresh and listed and page_number(response.url) < limit:
+            url = next_page(response.meta["canonical"])
+            links.append(self._link(url, kind, context="listing", text=tag_keyword(url)))
+        self._record_page(response, relevant_links=sum(link.on_topic for link in articles))
+        yield from self._follow(links)
+
+    def parse_rss_index(self, response: Response) -> Iterator[Request]:
+        if not self._received(response):
+            return
+        feeds = []
+        for href in response.css(css.RSS_INDEX_LINKS + "::attr(href)").getall():
+            url = self.site.absolute(href, response.url)
+            if url and kind_of(url) is Kind.RSS:
+                feeds.append(self._link(url, Kind.RSS, context="rss"))
+        logger.info("rss.htm lists %d feeds", len(feeds))
+        self._record_page(response, relevant_links=len(feeds))
+        yield from self._follow(feeds)
+
+    def parse_rss(self, response: Response) -> Iterator[Request]:
+        if not self._received(response):
+            return
+        links = []
+        try:
+            items = scrapy.Selector(text=response.text, type="xml").xpath("//item")
+        except ValueError:
+            items = []
+        for item in items:
+            href = clean_line(item.xpath("link/text()").get() or item.xpath("guid/text()").get())
+            url = self.site.absolute(href, response.url)
+            if url and kind_of(url) is Kind.ARTICLE:
+                text = " ".join(item.xpath("title/text()").getall() + item.xpath("description/text()").getall())
+                links.append(self._link(url, Kind.ARTICLE, context="rss", text=text))
+        self._record_page(response, relevant_links=sum(link.on_topic for link in links))
+        yield from self._follow(links)
+
+    @property
+    def _callbacks(self) -> dict:
+        return {
+            Kind.ARTICLE: self.parse_article,
+            Kind.LISTING: self.parse_listing,
+            Kind.TAG: self.parse_listing,
+            Kind.RSS_INDEX: self.parse_rss_index,
+            Kind.RSS: self.parse_rss,
+        }
+
+    def _failed(self, failure: Failure) -> None:
+        """A page not fetched. It stays in the frontier, for the next crawl to try again."""
+        if failure.check(BudgetSpent):
+            return  # expected once the budget is spent: the next crawl starts with it
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            logger.info("not fetched %s: %s", failure.request.url, failure.getErrorMessage())
+            return  # robots.txt or off-site: a decision, not a failure
+        self.run_stats.failures += 1
+        if failure.check(HttpError):
+            reason = f"HTTP {failure.value.response.status}"
+        else:
+            reason = failure.getErrorMessage()
+        logger.warning("failed %s: %s (kept for the next crawl)", failure.request.url, reason)
+
+    # -- discovery -------------------------------------------------------------------------------
+
+    def _links(self, response: Response, *, relevant: bool, item_context: str = "page") -> Iterator[Link]:
+        """Every link worth following on a page, the best-placed one for each target."""
+        best: dict[str, Link] = {}
+        contexts = [(name, query) for name, query in css.ARTICLE_LINK_BOXES]
+        contexts += [(item_context, css.MENU_LINKS)]
+        for context, query in contexts:
+            for anchor in response.css(query):
+                url = self.site.absolute(anchor.attrib.get("href", ""), response.url)
+                kind = kind_of(url) if url else None
+                if kind is None or kind is Kind.RSS:
+                    continue
+                text = " ".join(anchor.css("::text").getall()) + " " + anchor.attrib.get("title", "")
+                if kind is Kind.TAG:
+                    text = tag_keyword(url)
+                    if topic_hint(text, self.rules) == 0:
+                        continue  # "Quảng Ngãi", "Hà Nội": tag pages that list every subject
+                if kind is Kind.LISTING and not relevant:
+                    continue
+                link = self._link(url, kind, context=context, text=text, relevant=relevant)
+                key = article_id(link.url) or link.url
+                if key not in best or best[key].priority < link.priority:
+                    best[key] = link
+        yield from best.values()
+
+    def _follow(self, links: Iterable[Link]) -> Iterator[Request]:
+        """Requests for the links not requested yet; they enter the frontier at once, so a
+        killed crawl loses none of them."""
+        requests = [request for link in links if (request := self._request(link)) is not None]
+        if requests:
+            self.store.add_to_frontier(
+                [FrontierEntry(r.meta["canonical"], r.meta["kind"].value, r.priority) for r in requests],
+                now=utc_now(),
+            )
+        yield from requests
+
+    def _record_page(self, response: Response, *, relevant_links: int) -> None:
+        meta = response.meta
+        self.store.record_fetch(
+            meta["canonical"],
+            meta["kind"].value,
+            response.status,
+            now=utc_now(),
+            etag=_header(response, "ETag"),
+            last_modified=_header(response, "Last-Modified"),
+            relevant_links=relevant_links,
+        )
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

@@ -1,0 +1,145 @@
+"""The database schema: the current DDL, and forward migrations to it.
+
+The schema is a public interface: people query this file with sqlite3, sqlite-utils and
+Datasette. Names say what they hold; every column is documented here and in docs/schema.md.
+Times we record ourselves are UTC and times taken from the site are Vietnam time; both are
+ISO 8601 text with an explicit offset, so they sort and compare correctly as strings within
+one column.
+
+The version lives in `PRAGMA user_version`. To change the schema: add `migrate_N_to_N+1`,
+register it in MIGRATIONS, bump VERSION, update SCHEMA and docs/schema.md. Never edit a
+migration that has shipped.
+"""
+
+from __future__ import annotations
+
+APPLICATION_ID = 0x74696E74  # "tint": marks the file as a tintuc-feeds database
+VERSION = 1
+
+SCHEMA = """
+-- One row per article of baotintuc.vn, keyed by the site's own id.
+CREATE TABLE articles (
+    site_id       TEXT PRIMARY KEY,   -- 17 digits, yyyyMMddHHmmssfff: the site's article id
+    url           TEXT NOT NULL,      -- canonical public URL (https://baotintuc.vn/...)
+    title         TEXT NOT NULL,
+    sapo          TEXT NOT NULL DEFAULT '',  -- the lead paragraph
+    body_text     TEXT NOT NULL,      -- article text, paragraphs separated by blank lines
+    body_html     TEXT NOT NULL,      -- cleaned article HTML (paragraphs, figures), absolute URLs
+    authors       TEXT NOT NULL DEFAULT '[]',  -- JSON array of names
+    agency        TEXT NOT NULL DEFAULT '',    -- news agency in the byline, e.g. TTXVN
+    category      TEXT NOT NULL DEFAULT '',    -- site category name, e.g. "Thời sự"
+    category_url  TEXT NOT NULL DEFAULT '',    -- that category's listing URL
+    published     TEXT NOT NULL,      -- publication time from the site, ISO 8601, +07:00
+    modified      TEXT NOT NULL,      -- modification time the site declares, ISO 8601, +07:00
+    lead_image    TEXT NOT NULL DEFAULT '',    -- URL of the lead image, '' if none
+    layout        TEXT NOT NULL DEFAULT '',    -- page template the body came from: current/old/generic
+    content_hash  TEXT NOT NULL,      -- hash of the extracted content; changes only when it does
+    first_seen    TEXT NOT NULL,      -- when we first stored it (UTC)
+    updated       TEXT NOT NULL,      -- when its content last changed in our copy (UTC)
+    last_fetched  TEXT NOT NULL,      -- when we last fetched its page (UTC)
+    fetch_count   INTEGER NOT NULL DEFAULT 1,  -- pages fetched for it, 304s included
+    next_check    TEXT,               -- when to re-fetch it to catch edits (UTC); NULL: never
+    search_folded TEXT NOT NULL DEFAULT ''     -- title, sapo, body without diacritics, đ→d (for FTS)
+);
+CREATE INDEX articles_published ON articles (published);
+CREATE INDEX articles_next_check ON articles (next_check) WHERE next_check IS NOT NULL;
+
+-- Which topics an article belongs to, and why. No row: the article matched no topic.
+CREATE TABLE article_topics (
+    site_id       TEXT NOT NULL REFERENCES articles (site_id) ON DELETE CASCADE,
+    topic         TEXT NOT NULL,      -- "environment" or "vietnam-japan" (names from the rules)
+    score         REAL NOT NULL,      -- weighted term count; compare with the rule's threshold
+    matched_terms TEXT NOT NULL,      -- JSON array of the rule phrases that matched, strongest first
+    rules_version TEXT NOT NULL,      -- fingerprint of the topic rules that decided it
+    PRIMARY KEY (site_id, topic)
+);
+CREATE INDEX article_topics_topic ON article_topics (topic, site_id);
+
+-- The site's tags on each article, in page order.
+CREATE TABLE article_tags (
+    site_id       TEXT NOT NULL REFERENCES articles (site_id) ON DELETE CASCADE,
+    position      INTEGER NOT NULL,   -- 0-based order on the page
+    tag           TEXT NOT NULL,      -- as the site spells it
+    PRIMARY KEY (site_id, position)
+);
+CREATE INDEX article_tags_tag ON article_tags (tag COLLATE NOCASE);
+
+-- Images in the article body, with their captions, in page order.
+CREATE TABLE article_images (
+    site_id       TEXT NOT NULL REFERENCES articles (site_id) ON DELETE CASCADE,
+    position      INTEGER NOT NULL,
+    url           TEXT NOT NULL,
+    caption       TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (site_id, position)
+);
+
+-- One row per crawl. A row left 'running' by a killed crawl becomes 'interrupted'.
+CREATE TABLE crawl_runs (
+    id                  INTEGER PRIMARY KEY,
+    started             TEXT NOT NULL,   -- UTC
+    finished            TEXT,            -- UTC; NULL while running
+    status              TEXT NOT NULL,   -- running, ok, failed, interrupted
+    site_url            TEXT NOT NULL,   -- where it fetched from (the site or a mirror)
+    pages               INTEGER NOT NULL DEFAULT 0,  -- responses received (304s included)
+    not_modified        INTEGER NOT NULL DEFAULT 0,  -- of which 304 Not Modified
+    articles_new        INTEGER NOT NULL DEFAULT 0,
+    articles_updated    INTEGER NOT NULL DEFAULT 0,  -- content changed since last fetch
+    articles_unchanged  INTEGER NOT NULL DEFAULT 0,
+    failures            INTEGER NOT NULL DEFAULT 0,  -- HTTP errors and network failures
+    extraction_failures INTEGER NOT NULL DEFAULT 0,  -- pages that yielded no title or body
+    message             TEXT NOT NULL DEFAULT ''     -- why it stopped, when not 'ok'
+);
+
+-- What we know of every URL fetched: validators for conditional requests, last outcome.
+CREATE TABLE fetch_state (
+    url           TEXT PRIMARY KEY,   -- canonical public URL
+    kind          TEXT NOT NULL,      -- article, listing, tag, rss-index, rss
+    status        INTEGER NOT NULL,   -- last HTTP status (304 when unchanged)
+    etag          TEXT,
+    last_modified TEXT,               -- HTTP Last-Modified as sent by the site
+    fetched       TEXT NOT NULL,      -- when we last fetched it (UTC)
+    relevant_links INTEGER NOT NULL DEFAULT 0  -- links on it that looked on-topic, last time
+);
+
+-- Pages found but not fetched yet (page budget reached, or the crawl was killed). The next
+-- crawl starts with these, highest priority first.
+CREATE TABLE crawl_frontier (
+    url           TEXT PRIMARY KEY,   -- canonical public URL
+    kind          TEXT NOT NULL,
+    priority      INTEGER NOT NULL,
+    discovered    TEXT NOT NULL       -- UTC
+);
+"""
+
+# Full-text search over title, sapo and body, kept in step by triggers (named as sqlite-utils
+# names them, so `sqlite-utils search` and Datasette find it). `remove_diacritics 2` lets
+# "nhat ban" find "Nhật Bản"; `search_folded` also has đ→d, which no tokenizer does
+# ("duong" finds "đường").
+FTS_TABLE = "articles_fts"
+FTS_SCHEMA = """
+CREATE VIRTUAL TABLE articles_fts USING fts5 (
+    title, sapo, body_text, search_folded,
+    content=[articles], tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts (rowid, title, sapo, body_text, search_folded)
+    VALUES (new.rowid, new.title, new.sapo, new.body_text, new.search_folded);
+END;
+CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_fts (articles_fts, rowid, title, sapo, body_text, search_folded)
+    VALUES ('delete', old.rowid, old.title, old.sapo, old.body_text, old.search_folded);
+END;
+CREATE TRIGGER articles_au AFTER UPDATE ON articles BEGIN
+    INSERT INTO articles_fts (articles_fts, rowid, title, sapo, body_text, search_folded)
+    VALUES ('delete', old.rowid, old.title, old.sapo, old.body_text, old.search_folded);
+    INSERT INTO articles_fts (rowid, title, sapo, body_text, search_folded)
+    VALUES (new.rowid, new.title, new.sapo, new.body_text, new.search_folded);
+END;
+"""
+
+
+# MIGRATIONS[n] is the SQL that takes a database at version n to version n + 1 (version 0 is an
+# empty file). Each runs in one transaction together with the version bump.
+MIGRATIONS: dict[int, str] = {
+    0: SCHEMA + FTS_SCHEMA,  # issue #2: the first schema
+}

@@ -1,0 +1,329 @@
+"""The replica of baotintuc.vn as a local HTTP server, for crawler tests and demos.
+
+Why a real socket server: the crawler (Scrapy) must be tested end to end, with HTTP
+validators, 304s, robots.txt and politeness, against the markup of the real site. The server
+is deliberately thin: it keeps an immutable :class:`~.site.SiteState`, hands each request to
+the pure router (``routes.py``), adds ETag/Last-Modified and answers conditional requests,
+and records every request for assertions. The "moving site" methods (:meth:`publish`,
+:meth:`edit`, :meth:`remove`, :meth:`set_robots`) swap in a new state under a lock, so pages
+reflect them at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime, parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from .corpus import VN_TZ, ReplicaArticle, load_corpus
+from .routes import Response, Robots, decode_path, resolve
+from .site import SiteState
+
+__all__ = ["RequestRecord", "ReplicaSite"]
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request the replica answered.
+
+    ``path`` is the request target exactly as received (percent-escapes and query kept);
+    ``decoded_path`` is its path part percent-decoded as UTF-8.
+    """
+
+    method: str
+    path: str
+    status: int
+    user_agent: str | None
+    if_none_match: str | None
+    if_modified_since: str | None
+    time: float
+    decoded_path: str = ""
+
+
+@dataclass(frozen=True)
+class _Reply:
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+class ReplicaSite:
+    """baotintuc.vn served from the test corpus on ``127.0.0.1`` and a free port.
+
+    Use as a context manager (``with ReplicaSite() as site: ... site.url``) or call
+    :meth:`start` and :meth:`stop`.
+    """
+
+    def __init__(
+        self,
+        corpus_dir: Path | str | None = None,
+        shared_dir: Path | str | None = None,
+        *,
+        categories_file: Path | str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        clock: Clock | None = None,
+    ) -> None:
+        corpus = load_corpus(corpus_dir, shared_dir, categories_file=categories_file)
+        self._state = SiteState.build(corpus.categories, corpus.articles.values())
+        self._robots = Robots()
+        self._lock = threading.Lock()
+        self._log: list[RequestRecord] = []
+        self._clock: Clock = clock or (lambda: datetime.now(VN_TZ))
+        self._address = (host, port)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> ReplicaSite:
+        """Bind and serve in a daemon thread. Returns ``self``."""
+        if self._server is not None:
+            raise RuntimeError("the replica site is already running")
+        server = _Server(self._address, _Handler)
+        server.site = self
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"replica-site-{server.server_address[1]}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket (idempotent)."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> ReplicaSite:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT`` (no trailing slash)."""
+        if self._server is None:
+            raise RuntimeError("the replica site is not running: call start() first")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # -- content -----------------------------------------------------------------------------
+
+    @property
+    def articles(self) -> dict[str, ReplicaArticle]:
+        """The live articles by id (a copy; removed ones are left out)."""
+        return {a.id: a for a in self._state.articles}
+
+    @property
+    def state(self) -> SiteState:
+        """The current immutable snapshot (categories, articles, removed ids)."""
+        return self._state
+
+    def article_url(self, article_id: str) -> str:
+        """The replica URL of an article (also of a removed one)."""
+        state = self._state
+        article = state.article(article_id) or state.removed.get(article_id, (None, 0))[0]
+        if article is None:
+            raise KeyError(f"no article with id {article_id}")
+        return self.url + article.path
+
+    def publish(self, article: ReplicaArticle) -> None:
+        """Add an article now; it shows up on listings, tag pages, RSS and boxes at once.
+
+        Raises:
+            ValueError: the id is already live, or the article's category is unknown.
+        """
+        with self._lock:
+            state = self._state
+            if state.article(article.id) is not None:
+                raise ValueError(f"article {article.id} already exists: use edit()")
+            if state.categories.get(article.category.key) != article.category:
+                raise ValueError(f"unknown category {article.category.key!r}")
+            removed = {k: v for k, v in state.removed.items() if k != article.id}
+            self._state = SiteState.build(state.categories, state.articles + (article,), removed)
+
+    def edit(self, article_id: str, **changes: Any) -> ReplicaArticle:
+        """Replace fields of a live article; ``modified`` moves to now unless given.
+
+        The new ``modified`` is always later than the old one, so Last-Modified changes even
+        for two edits within a second. Returns the new article.
+        """
+        with self._lock:
+            state = self._state
+            old = state.article(article_id)
+            if old is None:
+                raise KeyError(f"no live article with id {article_id}")
+            if "modified" not in changes:
+                now = self._clock().replace(microsecond=0)
+                changes["modified"] = max(now, old.last_modified + timedelta(seconds=1))
+            new = dataclasses.replace(old, **changes)
+            others = tuple(a for a in state.articles if a.id != article_id)
+            self._state = SiteState.build(state.categories, others + (new,), state.removed)
+            return new
+
+    def remove(self, article_id: str, status: int = 410) -> None:
+        """Take an article down: its URL then answers ``status`` (404 or 410)."""
+        if status not in (404, 410):
+            raise ValueError(f"status must be 404 or 410, not {status}")
+        with self._lock:
+            state = self._state
+            old = state.article(article_id)
+            if old is None:
+                raise KeyError(f"no live article with id {article_id}")
+            others = tuple(a for a in state.articles if a.id != article_id)
+            removed = {**state.removed, article_id: (old, status)}
+            self._state = SiteState.build(state.categories, others, removed)
+
+    def set_robots(self, text: str) -> None:
+        """Serve ``text`` as /robots.txt from now on."""
+        with self._lock:
+            self._robots = Robots(text, self._clock().replace(microsecond=0))
+
+    # -- request log -------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """A snapshot of the requests answered so far, oldest first."""
+        with self._lock:
+            return list(self._log)
+
+    def clear_requests(self) -> None:
+        with self._lock:
+            self._log.clear()
+
+    def _record(self, record: RequestRecord) -> None:
+        with self._lock:
+            self._log.append(record)
+
+    # -- HTTP --------------------------------------------------------------------------------
+
+    def _answer(self, method: str, target: str, headers: Mapping[str, str]) -> _Reply:
+        if method not in ("GET", "HEAD"):
+            return _Reply(405, (("Allow", "GET, HEAD"),), b"")
+        response = resolve(self._state, target, self._robots)
+        body = response.body.encode("utf-8")
+        base = (("Content-Type", response.content_type),)
+        if response.status != 200 or response.last_modified is None:
+            return _Reply(response.status, base, body)
+        validators = _validators(body, response)
+        status = 304 if _not_modified(headers, validators, response.last_modified) else 200
+        if status == 304:
+            return _Reply(304, validators, b"")
+        return _Reply(200, base + validators, body)
+
+
+def _validators(body: bytes, response: Response) -> tuple[tuple[str, str], ...]:
+    assert response.last_modified is not None
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    return (("ETag", etag), ("Last-Modified", http_date(response.last_modified)))
+
+
+def http_date(moment: datetime) -> str:
+    """An HTTP date (RFC 9110 IMF-fixdate, GMT)."""
+    return format_datetime(moment.astimezone(timezone.utc).replace(microsecond=0), usegmt=True)
+
+
+def _not_modified(
+    headers: Mapping[str, str], validators: tuple[tuple[str, str], ...], last_modified: datetime
+) -> bool:
+    """RFC 9110 §13.2.2: If-None-Match decides when present; else If-Modified-Since."""
+    etag = dict(validators)["ETag"]
+    if_none_match = headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+        return "*" in tags or etag in tags
+    if_modified_since = headers.get("If-Modified-Since")
+    if if_modified_since is None:
+        return False
+    try:
+        since = parsedate_to_datetime(if_modified_since)
+    except (TypeError, ValueError):
+        return False
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=timezone.utc)
+    return last_modified.replace(microsecond=0) <= since
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Do not wait for idle keep-alive connections on close: stop() must return promptly.
+    block_on_close = False
+    site: ReplicaSite
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Adapts http.server to :meth:`ReplicaSite._answer` and records each request."""
+
+    server: _Server
+    protocol_version = "HTTP/1.1"  # keep-alive, as a real server offers
+    server_version = "Microsoft-IIS/10.0"
+    timeout = 120  # close idle keep-alive connections eventually (IIS default: 120 s)
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_HEAD(self) -> None:
+        self._serve("HEAD")
+
+    def do_POST(self) -> None:
+        # Drain the body so the keep-alive connection stays in step, then refuse.
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self._serve("POST")
+
+    def _serve(self, method: str) -> None:
+        site = self.server.site
+        reply = site._answer(method, self.path, self.headers)
+        # Record before answering, so a client that has its response also finds the record.
+        site._record(
+            RequestRecord(
+                method=method,
+                path=self.path,
+                status=reply.status,
+                user_agent=self.headers.get("User-Agent"),
+                if_none_match=self.headers.get("If-None-Match"),
+                if_modified_since=self.headers.get("If-Modified-Since"),
+                time=time.time(),
+                decoded_path=decode_path(self.path),
+            )
+        )
+        self.send_response(reply.status)
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        self.send_header("X-Powered-By", "ASP.NET")
+        if reply.status != 304:
+            self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        if method != "HEAD" and reply.body:
+            self.wfile.write(reply.body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
+        """Silence the default stderr access log; requests are in ``ReplicaSite.requests``."""

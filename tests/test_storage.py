@@ -1,0 +1,154 @@
+"""The store: schema, upserts keyed by site id, content-aware `updated`, FTS, runs, frontier."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sqlite3
+import stat
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from storage.schema import VERSION
+from storage.store import FrontierEntry, RunStats, SaveOutcome, StorageError, Store
+from tintuc.model import Article, Image, TopicMatch
+
+T0 = datetime(2026, 11, 1, 8, 0, tzinfo=timezone.utc)
+ARTICLE = Article(
+    site_id="20261101150000123",
+    url="https://baotintuc.vn/xa-hoi/duong-pho-ha-noi-20261101150000123.htm",
+    title="Đường phố Hà Nội ngập sau mưa lớn",
+    sapo="Nhiều tuyến đường ngập sâu.",
+    body_text="Mưa lớn khiến đường ngập.\n\nNhật Bản hỗ trợ hệ thống thoát nước.",
+    body_html="<p>Mưa lớn khiến đường ngập.</p><p>Nhật Bản hỗ trợ hệ thống thoát nước.</p>",
+    authors=("Minh Đức",), agency="TTXVN", category="Xã hội",
+    category_url="https://baotintuc.vn/xa-hoi-129ct0.htm", tags=("ngập lụt", "Hà Nội"),
+    published="2026-11-01T15:05:00+07:00", modified="2026-11-01T15:05:00+07:00",
+    lead_image="https://cdnmedia.baotintuc.vn/a.jpg", images=(Image("https://cdnmedia.baotintuc.vn/a.jpg", "Ảnh"),),
+)
+TOPICS = [TopicMatch("environment", 9.0, ("ngập lụt", "mưa lũ"))]
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store.open(tmp_path / "t.db") as opened:
+        yield opened
+
+
+def save(store, article=ARTICLE, topics=TOPICS, now=T0):
+    return store.save_article(article, topics, rules_version="r1", now=now, next_check=None)
+
+
+def test_a_new_database_is_at_the_current_version_in_wal_mode(store, tmp_path):
+    assert store.schema_version == VERSION
+    assert store.db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert stat.S_IMODE(os.stat(tmp_path / "t.db").st_mode) == 0o600
+
+
+def test_newer_or_foreign_databases_are_refused(tmp_path):
+    newer = tmp_path / "newer.db"
+    sqlite3.connect(newer).execute(f"PRAGMA user_version = {VERSION + 1}").connection.close()
+    with pytest.raises(StorageError, match="newer"):
+        Store.open(newer)
+    foreign = tmp_path / "foreign.db"
+    conn = sqlite3.connect(foreign)
+    conn.execute("CREATE TABLE x (a)")
+    conn.close()
+    with pytest.raises(StorageError, match="not a tintuc-feeds database"):
+        Store.open(foreign)
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(StorageError, match="not a SQLite database"):
+        Store.open(garbage)
+
+
+def test_save_stores_the_article_with_topics_tags_and_images(store):
+    assert save(store) is SaveOutcome.NEW
+    row = store.article(ARTICLE.site_id)
+    assert row["title"] == ARTICLE.title and row["authors"] == ["Minh Đức"]
+    assert row["topics"] == {"environment": {"score": 9.0, "terms": ["ngập lụt", "mưa lũ"]}}
+    assert row["tags"] == ["ngập lụt", "Hà Nội"]
+    assert row["images"] == [{"url": "https://cdnmedia.baotintuc.vn/a.jpg", "caption": "Ảnh"}]
+    assert store.topic_counts() == {"environment": 1}
+
+
+def test_updated_changes_only_when_the_content_changes(store):
+    save(store)
+    first = store.article(ARTICLE.site_id)
+    assert save(store, now=T0 + timedelta(hours=1)) is SaveOutcome.UNCHANGED
+    same = store.article(ARTICLE.site_id)
+    assert same["updated"] == first["updated"] and same["fetch_count"] == 2
+    edited = dataclasses.replace(ARTICLE, body_text=ARTICLE.body_text + "\n\nCập nhật.")
+    assert save(store, edited, now=T0 + timedelta(hours=2)) is SaveOutcome.UPDATED
+    after = store.article(ARTICLE.site_id)
+    assert after["updated"] > first["updated"] and after["first_seen"] == first["first_seen"]
+
+
+def test_url_variants_of_one_article_never_duplicate_it(store):
+    save(store)
+    save(store, dataclasses.replace(ARTICLE, url="https://baotintuc.vn/thoi-su/khac-20261101150000123.htm"))
+    assert store.db["articles"].count == 1
+
+
+def test_irrelevant_articles_are_stored_without_topics(store):
+    save(store, topics=[])
+    assert store.article(ARTICLE.site_id)["topics"] == {}
+    assert store.article_ids("environment") == set()
+
+
+@pytest.mark.parametrize("query", ["nhat ban", "Nhật Bản", "duong pho", "đường phố", "thoát nước"])
+def test_search_ignores_diacritics_and_d(store, query):
+    save(store)
+    assert [row["site_id"] for row in store.search(query)] == [ARTICLE.site_id]
+
+
+def test_search_with_bad_syntax_is_a_clear_error(store):
+    save(store)
+    with pytest.raises(ValueError, match="invalid search query"):
+        store.search('"unbalanced')
+
+
+def test_fts_follows_updates(store):
+    save(store)
+    save(store, dataclasses.replace(ARTICLE, title="Tiêu đề khác hẳn", body_text="Không còn gì."), now=T0 + timedelta(hours=1))
+    assert store.search("nhat ban") == []
+    assert len(store.search("tieu de")) == 1
+
+
+def test_runs_left_running_by_a_killed_crawl_become_interrupted(store):
+    first = store.start_run("http://x", now=T0)
+    store.update_run(first, RunStats(pages=7))
+    second = store.start_run("http://x", now=T0 + timedelta(minutes=5))
+    runs = {run.id: run for run in store.runs()}
+    assert runs[first].status == "interrupted" and runs[first].pages == 7
+    store.finish_run(second, RunStats(pages=3, articles_new=1), status="ok", now=T0 + timedelta(minutes=6))
+    assert store.runs(1)[0].status == "ok" and store.runs(1)[0].articles_new == 1
+
+
+def test_frontier_keeps_the_best_priority_and_forgets_fetched_pages(store):
+    store.add_to_frontier([FrontierEntry("https://baotintuc.vn/a.htm", "listing", 5)], now=T0)
+    store.add_to_frontier([FrontierEntry("https://baotintuc.vn/a.htm", "listing", 9),
+                           FrontierEntry("https://baotintuc.vn/b.htm", "listing", 1)], now=T0)
+    assert store.frontier(10) == [FrontierEntry("https://baotintuc.vn/a.htm", "listing", 9),
+                                  FrontierEntry("https://baotintuc.vn/b.htm", "listing", 1)]
+    store.record_fetch("https://baotintuc.vn/a.htm", "listing", 200, now=T0, etag='"e"')
+    assert [e.url for e in store.frontier(10)] == ["https://baotintuc.vn/b.htm"]
+    assert store.prune_frontier(keep=0) == 1
+
+
+def test_a_304_keeps_the_validators(store):
+    store.record_fetch("https://baotintuc.vn/x.htm", "listing", 200, now=T0, etag='"v1"', last_modified="Sun, 01 Nov 2026 08:00:00 GMT", relevant_links=3)
+    store.record_fetch("https://baotintuc.vn/x.htm", "listing", 304, now=T0 + timedelta(hours=1))
+    state = store.fetch_states()["https://baotintuc.vn/x.htm"]
+    assert (state.status, state.etag, state.relevant_links) == (304, '"v1"', 3)
+
+
+def test_a_failed_save_leaves_nothing_half_written(store):
+    save(store)
+    broken = dataclasses.replace(ARTICLE, title="Tiêu đề mới", tags=(None,))  # tag NULL violates NOT NULL
+    with pytest.raises(sqlite3.IntegrityError):
+        save(store, broken, now=T0 + timedelta(hours=1))
+    row = store.article(ARTICLE.site_id)
+    assert row["title"] == ARTICLE.title and row["tags"] == ["ngập lụt", "Hà Nội"]
+    assert store.integrity_check() == "ok"

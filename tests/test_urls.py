@@ -1,0 +1,60 @@
+"""URL knowledge: kinds of pages, ids, and the mapping between the site and a mirror."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.urls import START_URL, Kind, Site, article_id, kind_of, next_page, page_number, tag_keyword
+
+MIRROR = Site("http://127.0.0.1:8123")
+
+
+@pytest.mark.parametrize("url, kind", [
+    (START_URL.removeprefix("https://baotintuc.vn"), Kind.ARTICLE),
+    ("/anh/le-hoi-20240101080000000.htm", Kind.ARTICLE),
+    ("/thoi-su-472ct0.htm", Kind.LISTING),
+    ("/thoi-su-472ct0/trang-3.htm", Kind.LISTING),
+    ("/Thuc-hien-Nghi-quyet-57-1624ct0.htm", Kind.LISTING),
+    ("/tags/môi+trường.htm", Kind.TAG),
+    ("/tags/m%C3%B4i+tr%C6%B0%E1%BB%9Dng/trang-2.htm", Kind.TAG),
+    ("/rss.htm", Kind.RSS_INDEX),
+    ("/rss/kinh-te-128.rss", Kind.RSS),
+    ("/video/clip-v12345.htm", None),
+    ("/long-form/megastory/bai-20240101080000000.htm", None),
+    ("/ukraine-co-thu-tuong-moi-n20260716171712046.htm", None),
+    ("/news-20260716171712046.htm", None),
+])
+def test_kind_of(url, kind):
+    assert kind_of("https://baotintuc.vn" + url) is kind
+
+
+def test_article_id_and_paging():
+    assert article_id(START_URL) == "20211124202628584"
+    assert page_number("https://baotintuc.vn/thoi-su-472ct0.htm") == 1
+    assert next_page("https://baotintuc.vn/thoi-su-472ct0.htm") == "https://baotintuc.vn/thoi-su-472ct0/trang-2.htm"
+    assert next_page("https://baotintuc.vn/tags/a+b/trang-2.htm") == "https://baotintuc.vn/tags/a+b/trang-3.htm"
+    assert tag_keyword("https://baotintuc.vn/tags/bi%E1%BA%BFn+%C4%91%E1%BB%95i.htm") == "biến đổi"
+
+
+@pytest.mark.parametrize("href", [
+    "https://baotintuc.vn/thoi-su/a-20240101080000000.htm",
+    "http://baotintuc.vn/thoi-su/a-20240101080000000.htm",
+    "https://www.baotintuc.vn/thoi-su/a-20240101080000000.htm",
+    "/thoi-su/a-20240101080000000.htm",
+    "/thoi-su/a-20240101080000000.htm?utm_source=x#top",
+])
+def test_every_spelling_of_a_site_link_maps_onto_the_mirror_and_back(href):
+    url = MIRROR.absolute(href, "http://127.0.0.1:8123/thoi-su-472ct0.htm")
+    assert MIRROR.to_fetch(url) == "http://127.0.0.1:8123/thoi-su/a-20240101080000000.htm" + ("?utm_source=x" if "utm" in href else "")
+    assert MIRROR.to_canonical(url) == "https://baotintuc.vn/thoi-su/a-20240101080000000.htm"
+
+
+@pytest.mark.parametrize("href", ["https://example.com/a-20240101080000000.htm", "javascript:void(0)",
+                                  "mailto:a@b.c", "https://s1.baotintuc.vn/Comment.aspx?n=1", "#top"])
+def test_links_off_the_site_are_refused(href):
+    assert MIRROR.absolute(href, "http://127.0.0.1:8123/") is None
+
+
+def test_tag_urls_are_percent_encoded_for_fetching():
+    assert MIRROR.to_fetch("https://baotintuc.vn/tags/môi+trường.htm") == \
+        "http://127.0.0.1:8123/tags/m%C3%B4i+tr%C6%B0%E1%BB%9Dng.htm"

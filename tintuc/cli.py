@@ -1,0 +1,133 @@
+"""The `tintuc` command: a thin layer that parses options and calls the library.
+
+Every option can also come from an environment variable (shown in --help), so a service
+manager can configure the program without a command line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import click
+
+from tintuc import __version__
+
+DEFAULT_DB = "data/tintuc.db"
+DEFAULT_SITE = "https://baotintuc.vn"
+
+db_option = click.option(
+    "--db", "db_path", envvar="TINTUC_DB", default=DEFAULT_DB, show_default=True,
+    show_envvar=True, type=click.Path(dir_okay=False), help="SQLite database file.",
+)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="tintuc")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def cli(verbose: int) -> None:
+    """Topical feeds from baotintuc.vn: environment and Vietnam–Japan relations."""
+    setup_logging(verbose)
+
+
+OWN_LOGGERS = ("crawler", "storage", "feeds", "scheduler", "tintuc")
+
+
+def setup_logging(verbose: int) -> None:
+    """Our own progress at INFO; other libraries' chatter only with -v (-vv: debug).
+
+    A filter on the handler rather than logger levels, because Scrapy resets its loggers'
+    levels when a crawl starts.
+    """
+    library_level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+
+    def keep(record: logging.LogRecord) -> bool:
+        own = record.name.split(".")[0] in OWN_LOGGERS
+        return own or record.levelno >= library_level
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(keep)
+    logging.basicConfig(level=logging.DEBUG if verbose >= 2 else logging.INFO, handlers=[handler])
+
+
+@cli.command()
+@db_option
+@click.option("--site-url", envvar="TINTUC_SITE_URL", default=DEFAULT_SITE, show_default=True,
+              show_envvar=True, help="The site, or any mirror of it (links to baotintuc.vn map onto it).")
+@click.option("--max-pages", envvar="TINTUC_MAX_PAGES", type=click.IntRange(min=1), default=300,
+              show_default=True, show_envvar=True, help="Page budget of this crawl.")
+@click.option("--delay", envvar="TINTUC_DELAY", type=click.FloatRange(min=0), default=1.0,
+              show_default=True, show_envvar=True, help="Seconds between requests to the site.")
+@click.option("--topics", "topics_path", envvar="TINTUC_TOPICS", type=click.Path(exists=True, dir_okay=False),
+              show_envvar=True, help="Topic rules file (default: the packaged crawler/topics.toml).")
+def crawl(db_path: str, site_url: str, max_pages: int, delay: float, topics_path: str | None) -> None:
+    """Crawl the site once into the database, then print a summary.
+
+    Example: tintuc crawl --site-url http://127.0.0.1:8081 --db x.db --delay 0
+    """
+    from crawler.lock import CrawlLock, CrawlLockedError
+    from crawler.run import run_crawl
+
+    try:  # fail fast with a clear message, before Scrapy starts
+        lock = CrawlLock(db_path)
+        lock.acquire()
+        lock.release()
+    except CrawlLockedError as error:
+        raise click.ClickException(str(error)) from None
+    run = run_crawl(db_path=db_path, site_url=site_url, max_pages=max_pages, delay=delay,
+                    topics_path=topics_path)
+    if run is None:
+        raise click.ClickException("the crawl did not start (see the log above)")
+    click.echo(
+        f"crawl {run.status}: {run.pages} pages ({run.not_modified} not modified), "
+        f"{run.articles_new} new, {run.articles_updated} updated, {run.articles_unchanged} unchanged, "
+        f"{run.failures} failures, {run.extraction_failures} extraction failures"
+    )
+    if run.status != "ok":
+        sys.exit(1)
+
+
+@cli.command()
+@db_option
+@click.option("--topics", "topics_path", envvar="TINTUC_TOPICS", type=click.Path(exists=True, dir_okay=False),
+              show_envvar=True, help="Topic rules file (default: the packaged crawler/topics.toml).")
+def reclassify(db_path: str, topics_path: str | None) -> None:
+    """Re-apply the topic rules to every stored article, without fetching anything."""
+    from crawler.classify import RulesError
+    from crawler.reclassify import reclassify_store
+    from storage.store import Store
+
+    try:
+        with Store.open(db_path) as store:
+            changed = reclassify_store(store, topics_path)
+    except RulesError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{changed} articles changed topics")
+
+
+@cli.command()
+@db_option
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def runs(db_path: str, limit: int, as_json: bool) -> None:
+    """List recent crawl runs, newest first."""
+    from dataclasses import asdict
+
+    from storage.store import Store
+
+    with Store.open(db_path) as store:
+        for run in store.runs(limit):
+            if as_json:
+                click.echo(json.dumps(asdict(run), ensure_ascii=False))
+            else:
+                click.echo(
+                    f"#{run.id} {run.started} {run.status:<11} pages={run.pages} "
+                    f"304={run.not_modified} new={run.articles_new} updated={run.articles_updated} "
+                    f"failures={run.failures}+{run.extraction_failures} {run.message}"
+                )
+
+
+if __name__ == "__main__":
+    cli()
