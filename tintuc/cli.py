@@ -13,12 +13,13 @@ import sys
 import click
 
 from tintuc import __version__
+from tintuc.config import ConfigError, default_map, load_config
 
 DEFAULT_DB = "data/tintuc.db"
 DEFAULT_SITE = "https://baotintuc.vn"
 
 db_option = click.option(
-    "--db", "db_path", envvar="TINTUC_DB", default=DEFAULT_DB, show_default=True,
+    "--db", "db", envvar="TINTUC_DB", default=DEFAULT_DB, show_default=True,
     show_envvar=True, type=click.Path(dir_okay=False), help="SQLite database file.",
 )
 
@@ -26,9 +27,22 @@ db_option = click.option(
 @click.group()
 @click.version_option(__version__, prog_name="tintuc")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-def cli(verbose: int) -> None:
-    """Topical feeds from baotintuc.vn: environment and Vietnam–Japan relations."""
+@click.option("--config", "config_path", envvar="TINTUC_CONFIG", show_envvar=True,
+              type=click.Path(exists=True, dir_okay=False), help="TOML configuration file.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, config_path: str | None) -> None:
+    """Topical feeds from baotintuc.vn: environment and Vietnam–Japan relations.
+
+    Settings come from, in order of precedence: options, environment variables, the
+    configuration file, built-in defaults.
+    """
     setup_logging(verbose)
+    try:
+        config = load_config(config_path)
+        ctx.default_map = default_map(config, list(cli.commands))
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    ctx.obj = {"config": config}
 
 
 OWN_LOGGERS = ("crawler", "storage", "feeds", "scheduler", "tintuc")
@@ -60,9 +74,9 @@ def setup_logging(verbose: int) -> None:
               show_default=True, show_envvar=True, help="Page budget of this crawl.")
 @click.option("--delay", envvar="TINTUC_DELAY", type=click.FloatRange(min=0), default=1.0,
               show_default=True, show_envvar=True, help="Seconds between requests to the site.")
-@click.option("--topics", "topics_path", envvar="TINTUC_TOPICS", type=click.Path(exists=True, dir_okay=False),
+@click.option("--topics", envvar="TINTUC_TOPICS", type=click.Path(exists=True, dir_okay=False),
               show_envvar=True, help="Topic rules file (default: the packaged crawler/topics.toml).")
-def crawl(db_path: str, site_url: str, max_pages: int, delay: float, topics_path: str | None) -> None:
+def crawl(db: str, site_url: str, max_pages: int, delay: float, topics: str | None) -> None:
     """Crawl the site once into the database, then print a summary.
 
     Example: tintuc crawl --site-url http://127.0.0.1:8081 --db x.db --delay 0
@@ -71,13 +85,13 @@ def crawl(db_path: str, site_url: str, max_pages: int, delay: float, topics_path
     from crawler.run import run_crawl
 
     try:  # fail fast with a clear message, before Scrapy starts
-        lock = CrawlLock(db_path)
+        lock = CrawlLock(db)
         lock.acquire()
         lock.release()
     except CrawlLockedError as error:
         raise click.ClickException(str(error)) from None
-    run = run_crawl(db_path=db_path, site_url=site_url, max_pages=max_pages, delay=delay,
-                    topics_path=topics_path)
+    run = run_crawl(db_path=db, site_url=site_url, max_pages=max_pages, delay=delay,
+                    topics_path=topics)
     if run is None:
         raise click.ClickException("the crawl did not start (see the log above)")
     click.echo(
@@ -91,17 +105,17 @@ def crawl(db_path: str, site_url: str, max_pages: int, delay: float, topics_path
 
 @cli.command()
 @db_option
-@click.option("--topics", "topics_path", envvar="TINTUC_TOPICS", type=click.Path(exists=True, dir_okay=False),
+@click.option("--topics", envvar="TINTUC_TOPICS", type=click.Path(exists=True, dir_okay=False),
               show_envvar=True, help="Topic rules file (default: the packaged crawler/topics.toml).")
-def reclassify(db_path: str, topics_path: str | None) -> None:
+def reclassify(db: str, topics: str | None) -> None:
     """Re-apply the topic rules to every stored article, without fetching anything."""
     from crawler.classify import RulesError
     from crawler.reclassify import reclassify_store
     from storage.store import Store
 
     try:
-        with Store.open(db_path) as store:
-            changed = reclassify_store(store, topics_path)
+        with Store.open(db) as store:
+            changed = reclassify_store(store, topics)
     except RulesError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"{changed} articles changed topics")
@@ -111,13 +125,13 @@ def reclassify(db_path: str, topics_path: str | None) -> None:
 @db_option
 @click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-def runs(db_path: str, limit: int, as_json: bool) -> None:
+def runs(db: str, limit: int, as_json: bool) -> None:
     """List recent crawl runs, newest first."""
     from dataclasses import asdict
 
     from storage.store import Store
 
-    with Store.open(db_path) as store:
+    with Store.open(db) as store:
         for run in store.runs(limit):
             if as_json:
                 click.echo(json.dumps(asdict(run), ensure_ascii=False))
