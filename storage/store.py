@@ -484,6 +484,66 @@ class Store:
         rows = self.db["crawl_runs"].rows_where(order_by="id DESC", limit=limit)
         return [CrawlRun(**row) for row in rows]
 
+    def fail_running_runs(self, message: str, *, now: datetime) -> int:
+        """Close runs left 'running' by a crawl process that was killed (a hang, a crash)."""
+        with self._transaction():
+            cursor = self.db.conn.execute(
+                "UPDATE crawl_runs SET status = 'failed', finished = ?, message = ?"
+                " WHERE status = 'running'",
+                [iso(now), message],
+            )
+        return cursor.rowcount
+
+    def record_failed_run(self, site_url: str, *, started: datetime, now: datetime, message: str) -> int:
+        """A crawl that died before it could record itself (it crashed at start)."""
+        with self._transaction():
+            cursor = self.db.conn.execute(
+                "INSERT INTO crawl_runs (started, finished, status, site_url, message)"
+                " VALUES (?, ?, 'failed', ?, ?)",
+                [iso(started), iso(now), site_url, message],
+            )
+        return int(cursor.lastrowid)
+
+    def failed_runs_in_a_row(self) -> int:
+        """How many of the most recent finished crawls failed, counting back to the last success."""
+        count = 0
+        for (status,) in self.db.conn.execute(
+            "SELECT status FROM crawl_runs WHERE status != 'running' ORDER BY id DESC"
+        ):
+            if status == "ok":
+                break
+            count += 1
+        return count
+
+    def last_successful_run(self) -> CrawlRun | None:
+        rows = list(self.db["crawl_runs"].rows_where("status = 'ok'", order_by="id DESC", limit=1))
+        return CrawlRun(**rows[0]) if rows else None
+
+    # -- maintenance -----------------------------------------------------------------------------
+
+    def optimize(self) -> None:
+        """Merge the FTS index, refresh the planner's statistics, and fold the WAL back."""
+        conn = self.db.conn
+        conn.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('optimize')")
+        conn.execute("PRAGMA optimize")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def backup_to(self, path: str | os.PathLike[str]) -> None:
+        """A consistent copy of the database, taken with SQLite's online backup API.
+
+        Written to a temporary name first, so an interrupted backup never looks complete.
+        """
+        target = Path(path)
+        partial = target.with_name(target.name + ".partial")
+        partial.unlink(missing_ok=True)
+        partial.touch(mode=0o600)
+        copy = sqlite3.connect(partial)
+        try:
+            self.db.conn.backup(copy)
+        finally:
+            copy.close()
+        os.replace(partial, target)
+
     def integrity_check(self) -> str:
         return self.db.conn.execute("PRAGMA integrity_check").fetchone()[0]
 

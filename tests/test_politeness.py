@@ -1,0 +1,69 @@
+"""Politeness by default: the settings a crawl of the real site runs with, and retry timing."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from crawler.middlewares import backoff_seconds, retry_after_seconds
+from crawler.policy import RECHECKS, conditional_headers, is_due, next_check
+from crawler.run import crawl_settings
+from tintuc import PROJECT_URL
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+
+
+def test_default_settings_are_polite():
+    settings = crawl_settings(db_path="x.db", site_url="https://baotintuc.vn")
+    assert settings.getbool("ROBOTSTXT_OBEY")
+    assert settings["USER_AGENT"].startswith("tintuc-feeds/") and PROJECT_URL in settings["USER_AGENT"]
+    assert settings.getbool("AUTOTHROTTLE_ENABLED")
+    assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") <= 2
+    assert settings.getint("CONCURRENT_REQUESTS") <= 2
+    assert settings.getfloat("DOWNLOAD_DELAY") >= 1
+    # A re-crawl answered by 304s must not stay at AutoThrottle's 5 s default start delay.
+    assert settings.getfloat("AUTOTHROTTLE_START_DELAY") == settings.getfloat("DOWNLOAD_DELAY")
+    assert 429 in settings.getlist("RETRY_HTTP_CODES") and 503 in settings.getlist("RETRY_HTTP_CODES")
+
+
+def test_delay_option_sets_both_delays():
+    settings = crawl_settings(db_path="x.db", site_url="https://baotintuc.vn", delay=2.5)
+    assert settings.getfloat("DOWNLOAD_DELAY") == settings.getfloat("AUTOTHROTTLE_START_DELAY") == 2.5
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("120", 120.0),
+    (b"7", 7.0),
+    ("Sat, 28 Nov 2026 12:00:30 GMT", 30.0),
+    ("Sat, 28 Nov 2026 11:00:00 GMT", 0.0),  # in the past: retry now
+    ("soon", None),
+    (None, None),
+])
+def test_retry_after_accepts_seconds_and_http_dates(value, expected):
+    assert retry_after_seconds(value, NOW) == expected
+
+
+def test_backoff_doubles():
+    assert [backoff_seconds(n, 2.0) for n in (1, 2, 3)] == [2.0, 4.0, 8.0]
+
+
+def test_a_new_article_is_rechecked_a_bounded_number_of_times_in_its_first_days():
+    published = NOW
+    checks, moment = [], published + timedelta(minutes=10)
+    while (following := next_check(published, moment)) is not None:
+        checks.append(following - published)
+        moment = following
+    assert checks == list(RECHECKS)
+
+
+def test_an_old_article_is_never_rechecked():
+    assert next_check(NOW - timedelta(days=30), NOW) is None
+    assert not is_due(None, NOW)
+    assert is_due(NOW - timedelta(seconds=1), NOW) and not is_due(NOW + timedelta(seconds=1), NOW)
+
+
+def test_conditional_headers():
+    assert conditional_headers('"abc"', "Sat, 28 Nov 2026 12:00:00 GMT") == {
+        "If-None-Match": '"abc"', "If-Modified-Since": "Sat, 28 Nov 2026 12:00:00 GMT"}
+    assert conditional_headers(None, None) == {}
