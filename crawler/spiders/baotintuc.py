@@ -10,6 +10,7 @@ to fetch and records what happened.
 
 from __future__ import annotations
 
+import codecs
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from twisted.python.failure import Failure
 
 from crawler import selectors as css
 from crawler.classify import classify, load_rules
+from crawler.encoding import decode_page, looks_truncated
 from crawler.extract import ExtractionError, extract_article
 from crawler.focus import priority, topic_hint
 from crawler.items import ArticleItem
@@ -209,11 +211,22 @@ class BaotintucSpider(scrapy.Spider):
         self.store.record_fetch(meta["canonical"], meta["kind"].value, response.status, now=utc_now())
         return False
 
+    def _page_text(self, response: Response) -> str | None:
+        """The page as text, whatever its declared charset; None when it arrived truncated."""
+        text, encoding = decode_page(response.body, response.encoding)
+        if encoding != codecs.lookup(response.encoding).name:
+            logger.info("%s: declared %s, decoded as %s", response.url, response.encoding, encoding)
+        if looks_truncated(text):
+            self.run_stats.failures += 1
+            logger.warning("truncated page %s: kept for the next crawl", response.url)
+            return None
+        return text
+
     def parse_article(self, response: Response) -> Iterator[Request | ArticleItem]:
-        if not self._received(response):
+        if not self._received(response) or (page := self._page_text(response)) is None:
             return
         try:
-            article = extract_article(response.text, response.url, site=self.site)
+            article = extract_article(page, response.url, site=self.site)
         except ExtractionError as error:
             self.run_stats.extraction_failures += 1
             logger.warning("extraction failed: %s", error)
@@ -233,7 +246,7 @@ class BaotintucSpider(scrapy.Spider):
         yield from self._follow(self._links(response, relevant=bool(topics)))
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
-        if not self._received(response):
+        if not self._received(response) or self._page_text(response) is None:
             return
         kind = response.meta["kind"]
         links = list(self._links(response, relevant=True, item_context="listing"))
@@ -265,7 +278,8 @@ class BaotintucSpider(scrapy.Spider):
             return
         links = []
         try:
-            items = scrapy.Selector(text=response.text, type="xml").xpath("//item")
+            text, _ = decode_page(response.body, response.encoding)
+            items = scrapy.Selector(text=text, type="xml").xpath("//item")
         except ValueError:
             items = []
         for item in items:
@@ -321,6 +335,8 @@ class BaotintucSpider(scrapy.Spider):
                         continue  # "Quảng Ngãi", "Hà Nội": tag pages that list every subject
                 if kind is Kind.LISTING and not relevant:
                     continue
+                if kind in (Kind.LISTING, Kind.TAG) and page_number(url) > 1:
+                    continue  # deeper pages are walked one by one, while they hold new articles
                 link = self._link(url, kind, context=context, text=text, relevant=relevant)
                 key = article_id(link.url) or link.url
                 if key not in best or best[key].priority < link.priority:

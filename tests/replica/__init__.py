@@ -2,19 +2,48 @@
 
 ``ReplicaSite`` serves the corpus (``corpus/*.toml`` plus the shared seed article) with the
 real site's markup and URL scheme; ``load_corpus`` reads that corpus for ground-truth checks.
+The fault kinds (``Status``, ``Reset``, ``Charset``…) make it misbehave on chosen paths.
 """
 
 from .corpus import Category, CorpusError, Figure, ReplicaArticle, load_corpus
+from .faults import (
+    CHAOS_KINDS,
+    Charset,
+    ControlChars,
+    EndlessPagination,
+    Fault,
+    FaultMatch,
+    Huge,
+    Mutate,
+    Redirect,
+    Reset,
+    Slow,
+    Status,
+    Truncate,
+)
 from .render import PER_PAGE
 from .server import ReplicaSite, RequestRecord
 
 __all__ = [
+    "CHAOS_KINDS",
     "PER_PAGE",
     "Category",
+    "Charset",
+    "ControlChars",
     "CorpusError",
+    "EndlessPagination",
+    "Fault",
+    "FaultMatch",
     "Figure",
+    "Huge",
+    "Mutate",
+    "Redirect",
     "ReplicaArticle",
     "ReplicaSite",
     "RequestRecord",
+    "Reset",
+    "Slow",
+    "Status",
+    "Truncate",
     "load_corpus",
 ]

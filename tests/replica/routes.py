@@ -56,12 +56,14 @@ class Robots:
 
 @dataclass(frozen=True)
 class Response:
-    """What to send: ``last_modified`` is None for error pages (they carry no validators)."""
+    """What to send: ``last_modified`` is None for error pages (they carry no validators);
+    ``headers`` are extra response headers (``Location``, ``Retry-After``)."""
 
     status: int
     content_type: str
     body: str
     last_modified: datetime | None = None
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def decode_path(raw_target: str) -> str:

@@ -6,16 +6,21 @@ is deliberately thin: it keeps an immutable :class:`~.site.SiteState`, hands eac
 the pure router (``routes.py``), adds ETag/Last-Modified and answers conditional requests,
 and records every request for assertions. The "moving site" methods (:meth:`publish`,
 :meth:`edit`, :meth:`remove`, :meth:`set_robots`) swap in a new state under a lock, so pages
-reflect them at once.
+reflect them at once. Faults (``faults.py``: :meth:`add_fault`, :meth:`set_chaos`) make chosen
+requests misbehave.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import ssl
+import socket
+import struct
+import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
@@ -25,6 +30,7 @@ from types import TracebackType
 from typing import Any
 
 from .corpus import VN_TZ, ReplicaArticle, load_corpus
+from .faults import Fault, FaultMatch, FaultPlan
 from .routes import Response, Robots, decode_path, resolve
 from .site import SiteState
 
@@ -38,7 +44,8 @@ class RequestRecord:
     """One request the replica answered.
 
     ``path`` is the request target exactly as received (percent-escapes and query kept);
-    ``decoded_path`` is its path part percent-decoded as UTF-8.
+    ``decoded_path`` is its path part percent-decoded as UTF-8; ``fault`` is the kind of the
+    fault applied to it (``"Status"``, ``"Reset"``…), None for a normal answer.
     """
 
     method: str
@@ -49,13 +56,18 @@ class RequestRecord:
     if_modified_since: str | None
     time: float
     decoded_path: str = ""
+    fault: str | None = None
 
 
 @dataclass(frozen=True)
 class _Reply:
+    """``reset_after``: send that many body bytes, then reset the connection."""
+
     status: int
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    fault: str | None = None
+    reset_after: int | None = None
 
 
 class ReplicaSite:
@@ -74,14 +86,17 @@ class ReplicaSite:
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Clock | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         corpus = load_corpus(corpus_dir, shared_dir, categories_file=categories_file)
         self._state = SiteState.build(corpus.categories, corpus.articles.values())
         self._robots = Robots()
         self._lock = threading.Lock()
         self._log: list[RequestRecord] = []
+        self._faults = FaultPlan()
         self._clock: Clock = clock or (lambda: datetime.now(VN_TZ))
         self._address = (host, port)
+        self._tls = tls  # serve HTTPS with this server-side context
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -92,6 +107,8 @@ class ReplicaSite:
         if self._server is not None:
             raise RuntimeError("the replica site is already running")
         server = _Server(self._address, _Handler)
+        if self._tls is not None:
+            server.socket = self._tls.wrap_socket(server.socket, server_side=True)
         server.site = self
         self._server = server
         self._thread = threading.Thread(
@@ -131,7 +148,7 @@ class ReplicaSite:
         if self._server is None:
             raise RuntimeError("the replica site is not running: call start() first")
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self._tls else 'http'}://{host}:{port}"
 
     # -- content -----------------------------------------------------------------------------
 
@@ -205,6 +222,31 @@ class ReplicaSite:
         with self._lock:
             self._robots = Robots(text, self._clock().replace(microsecond=0))
 
+    # -- faults ------------------------------------------------------------------------------
+
+    def add_fault(self, match: FaultMatch, fault: Fault) -> None:
+        """Make requests whose decoded path (no query) matches misbehave: ``match`` is a path
+        (exact), a compiled pattern (searched) or a callable. The first rule that matches and
+        has ``times`` left applies; rules apply before chaos."""
+        self._faults.add(match, fault)
+
+    def set_chaos(
+        self,
+        seed: int,
+        rate: float,
+        kinds: Sequence[Fault] | None = None,
+        exclude: Sequence[FaultMatch] = ("/robots.txt",),
+    ) -> None:
+        """Random faults: each request no rule claims and ``exclude`` does not match gets,
+        with probability ``rate``, one of ``kinds`` (default ``faults.CHAOS_KINDS``), drawn
+        from ``random.Random(seed)``: the same requests in the same order get the same
+        faults. The kinds' ``times`` is ignored."""
+        self._faults.set_chaos(seed, rate, kinds, exclude)
+
+    def clear_faults(self) -> None:
+        """Remove every fault rule and the chaos mode."""
+        self._faults.clear()
+
     # -- request log -------------------------------------------------------------------------
 
     @property
@@ -226,16 +268,33 @@ class ReplicaSite:
     def _answer(self, method: str, target: str, headers: Mapping[str, str]) -> _Reply:
         if method not in ("GET", "HEAD"):
             return _Reply(405, (("Allow", "GET, HEAD"),), b"")
-        response = resolve(self._state, target, self._robots)
-        body = response.body.encode("utf-8")
-        base = (("Content-Type", response.content_type),)
-        if response.status != 200 or response.last_modified is None:
-            return _Reply(response.status, base, body)
-        validators = _validators(body, response)
-        status = 304 if _not_modified(headers, validators, response.last_modified) else 200
-        if status == 304:
-            return _Reply(304, validators, b"")
-        return _Reply(200, base + validators, body)
+        state = self._state
+        fault = self._faults.pick(decode_path(target), state)
+        hooks = fault or _NO_FAULT
+        response = hooks.respond(target, state) or resolve(state, target, self._robots)
+        response = hooks.rewrite(response)
+        content_type, body = hooks.encode(response)
+        base = (("Content-Type", content_type),) + response.headers
+        reply = _conditional(response, base, body, headers)
+        if fault is None:
+            return reply
+        return dataclasses.replace(reply, fault=fault.kind, reset_after=fault.cut(len(reply.body)))
+
+
+_NO_FAULT = Fault()
+
+
+def _conditional(
+    response: Response, base: tuple[tuple[str, str], ...], body: bytes, headers: Mapping[str, str]
+) -> _Reply:
+    """The reply, or a 304 when the request's validators match (200 responses only)."""
+    if response.status != 200 or response.last_modified is None:
+        return _Reply(response.status, base, body)
+    validators = _validators(body, response)
+    status = 304 if _not_modified(headers, validators, response.last_modified) else 200
+    if status == 304:
+        return _Reply(304, validators, b"")
+    return _Reply(200, base + validators, body)
 
 
 def _validators(body: bytes, response: Response) -> tuple[tuple[str, str], ...]:
@@ -276,6 +335,12 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     site: ReplicaSite
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (a timeout, e.g. against a Slow fault) is not worth a
+        traceback on stderr; anything else is."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 class _Handler(BaseHTTPRequestHandler):
     """Adapts http.server to :meth:`ReplicaSite._answer` and records each request."""
@@ -313,6 +378,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if_modified_since=self.headers.get("If-Modified-Since"),
                 time=time.time(),
                 decoded_path=decode_path(self.path),
+                fault=reply.fault,
             )
         )
         self.send_response(reply.status)
@@ -323,7 +389,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
         if method != "HEAD" and reply.body:
-            self.wfile.write(reply.body)
+            self.wfile.write(reply.body[: reply.reset_after])
+        if reply.reset_after is not None:
+            self._reset()
+
+    def _reset(self) -> None:
+        """Drop the connection with a TCP RST (SO_LINGER 0), as a crashed server does."""
+        self.close_connection = True
+        linger = struct.pack("ii", 1, 0)
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+        self.connection.close()  # the RST goes out once the handler's files are closed too
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
         """Silence the default stderr access log; requests are in ``ReplicaSite.requests``."""
