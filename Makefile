@@ -4,14 +4,18 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-# Where `make run` keeps its data, and which site it crawls (override for a mirror).
+# Where `make run` keeps its data, which site it crawls (override for a mirror), where it serves.
 DB       ?= data/tintuc.db
+OUT      ?= data/feeds
 SITE_URL ?= https://baotintuc.vn
+PORT     ?= 8080
 
-.PHONY: help install run test clean
+.PHONY: help install run crawl demo test clean
 
 help:
-	@echo "make run    crawl baotintuc.vn once into $(DB)"
+	@echo "make run    the service: crawl $(SITE_URL) every 30 min, serve feeds on http://127.0.0.1:$(PORT)/"
+	@echo "make crawl  one crawl into $(DB)"
+	@echo "make demo   offline demo: a replica of the site on loopback, the service, news arriving"
 	@echo "make test   run the whole test suite"
 
 $(STAMP): pyproject.toml
@@ -23,10 +27,16 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
+	$(BIN)/tintuc run --db $(DB) --out $(OUT) --site-url $(SITE_URL) --port $(PORT)
+
+crawl: $(STAMP)
 	$(BIN)/tintuc crawl --db $(DB) --site-url $(SITE_URL)
 
+demo: $(STAMP)
+	$(BIN)/python -m scripts.demo --port $(PORT)
+
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -18,9 +18,11 @@ def decode_page(body: bytes, declared: str | None = None) -> tuple[str, str]:
         if not encoding or not _known(encoding):
             continue
         try:
-            return body.decode(encoding), codecs.lookup(encoding).name
+            text = body.decode(encoding)
         except UnicodeDecodeError:
             continue
+        name = codecs.lookup(encoding).name
+        return text, "utf-8" if name == "utf-8-sig" else name
     return body.decode("utf-8", errors="replace"), "utf-8"
 
 

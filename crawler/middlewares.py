@@ -98,9 +98,8 @@ class PageBudgetMiddleware:
     def process_request(self, request: Request, spider=None) -> None:  # noqa: ANN001
         if request.meta.get("dont_obey_robotstxt") or request.meta.get("budget_spent"):
             return None  # robots.txt, or a retry/redirect of a page already paid for
-        crawl = self.crawler.spider
-        if not crawl.take_page_from_budget():
-            crawl.defer_to_next_run(request)
+        if not self.crawler.spider.take_page_from_budget():
+            # Nothing is lost: every request entered the crawl frontier when it was found.
             raise BudgetSpent(f"page budget spent: {request.url}")
         request.meta["budget_spent"] = True
         return None

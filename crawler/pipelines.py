@@ -15,7 +15,15 @@ logger = logging.getLogger(__name__)
 class StorePipeline:
     """Save articles through the spider's store, counting new, updated and unchanged ones."""
 
-    def process_item(self, item: ArticleItem, spider) -> ArticleItem:  # noqa: ANN001 (Scrapy API)
+    def __init__(self, crawler) -> None:  # noqa: ANN001 (Scrapy API)
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):  # noqa: ANN001, ANN206
+        return cls(crawler)
+
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        spider = self.crawler.spider
         article = item.article
         outcome = spider.store.save_article(
             article,

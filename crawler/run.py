@@ -31,7 +31,6 @@ def crawl_settings(
     if delay is not None:
         overrides["DOWNLOAD_DELAY"] = delay
         overrides["AUTOTHROTTLE_START_DELAY"] = delay
-        overrides["RANDOMIZE_DOWNLOAD_DELAY"] = delay > 0
     settings.setdict(overrides, priority="cmdline")
     return settings
 

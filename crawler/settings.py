@@ -28,7 +28,7 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 2
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5  # each wait is 0.5–1.5 × the delay, as a person would click
 AUTOTHROTTLE_ENABLED = True
 # AutoThrottle never lowers its delay after a non-200 response, and a 304 counts as one: start at
 # the base delay, or a re-crawl answered with 304s would crawl at the 5 s default.

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from storage.feed_queries import FeedQueries
 from storage.schema import APPLICATION_ID, FTS_TABLE, MIGRATIONS, VERSION
 from tintuc.model import Article, TopicMatch
 from tintuc.text import fold
@@ -109,7 +110,7 @@ def content_hash(article: Article) -> str:
     return "v1:" + hashlib.sha256(raw).hexdigest()
 
 
-class Store:
+class Store(FeedQueries):
     """An open tintuc-feeds database. Use `Store.open(path)`; close it (or use `with`)."""
 
     def __init__(self, db: sqlite_utils.Database, path: str) -> None:
@@ -264,16 +265,7 @@ class Store:
         key = article.site_id
         for table in ("article_topics", "article_tags", "article_images"):
             self.db.conn.execute(f"DELETE FROM {table} WHERE site_id = ?", [key])
-        self.db["article_topics"].insert_all(
-            {
-                "site_id": key,
-                "topic": match.topic,
-                "score": match.score,
-                "matched_terms": json.dumps(list(match.terms), ensure_ascii=False),
-                "rules_version": rules_version,
-            }
-            for match in topics
-        )
+        self._insert_topics(key, topics, rules_version)
         self.db["article_tags"].insert_all(
             {"site_id": key, "position": i, "tag": tag} for i, tag in enumerate(article.tags)
         )
@@ -347,16 +339,19 @@ class Store:
     ) -> None:
         with self._transaction():
             self.db.conn.execute("DELETE FROM article_topics WHERE site_id = ?", [site_id])
-            self.db["article_topics"].insert_all(
-                {
-                    "site_id": site_id,
-                    "topic": match.topic,
-                    "score": match.score,
-                    "matched_terms": json.dumps(list(match.terms), ensure_ascii=False),
-                    "rules_version": rules_version,
-                }
-                for match in topics
-            )
+            self._insert_topics(site_id, topics, rules_version)
+
+    def _insert_topics(self, site_id: str, topics: Iterable[TopicMatch], rules_version: str) -> None:
+        self.db["article_topics"].insert_all(
+            {
+                "site_id": site_id,
+                "topic": match.topic,
+                "score": match.score,
+                "matched_terms": json.dumps(list(match.terms), ensure_ascii=False),
+                "rules_version": rules_version,
+            }
+            for match in topics
+        )
 
     def search(self, query: str, limit: int = 20) -> list[dict]:
         """Full-text search that ignores diacritics (and đ): "nhat ban" finds "Nhật Bản".

@@ -18,6 +18,22 @@ from tintuc.config import ConfigError, default_map, load_config
 DEFAULT_DB = "data/tintuc.db"
 DEFAULT_SITE = "https://baotintuc.vn"
 
+site_url_option = click.option(
+    "--site-url", envvar="TINTUC_SITE_URL", default=DEFAULT_SITE, show_default=True, show_envvar=True,
+    help="The site, or any mirror of it (links to baotintuc.vn map onto it).",
+)
+max_pages_option = click.option(
+    "--max-pages", envvar="TINTUC_MAX_PAGES", type=click.IntRange(min=1), default=300,
+    show_default=True, show_envvar=True, help="Page budget of a crawl.",
+)
+delay_option = click.option(
+    "--delay", envvar="TINTUC_DELAY", type=click.FloatRange(min=0), default=1.0, show_default=True,
+    show_envvar=True, help="Seconds between requests to the site.",
+)
+topics_option = click.option(
+    "--topics", envvar="TINTUC_TOPICS", type=click.Path(exists=True, dir_okay=False), show_envvar=True,
+    help="Topic rules file (default: the packaged crawler/topics.toml).",
+)
 db_option = click.option(
     "--db", "db", envvar="TINTUC_DB", default=DEFAULT_DB, show_default=True,
     show_envvar=True, type=click.Path(dir_okay=False), help="SQLite database file.",
@@ -68,14 +84,10 @@ def setup_logging(verbose: int) -> None:
 
 @cli.command()
 @db_option
-@click.option("--site-url", envvar="TINTUC_SITE_URL", default=DEFAULT_SITE, show_default=True,
-              show_envvar=True, help="The site, or any mirror of it (links to baotintuc.vn map onto it).")
-@click.option("--max-pages", envvar="TINTUC_MAX_PAGES", type=click.IntRange(min=1), default=300,
-              show_default=True, show_envvar=True, help="Page budget of this crawl.")
-@click.option("--delay", envvar="TINTUC_DELAY", type=click.FloatRange(min=0), default=1.0,
-              show_default=True, show_envvar=True, help="Seconds between requests to the site.")
-@click.option("--topics", envvar="TINTUC_TOPICS", type=click.Path(exists=True, dir_okay=False),
-              show_envvar=True, help="Topic rules file (default: the packaged crawler/topics.toml).")
+@site_url_option
+@max_pages_option
+@delay_option
+@topics_option
 def crawl(db: str, site_url: str, max_pages: int, delay: float, topics: str | None) -> None:
     """Crawl the site once into the database, then print a summary.
 
@@ -105,8 +117,7 @@ def crawl(db: str, site_url: str, max_pages: int, delay: float, topics: str | No
 
 @cli.command()
 @db_option
-@click.option("--topics", envvar="TINTUC_TOPICS", type=click.Path(exists=True, dir_okay=False),
-              show_envvar=True, help="Topic rules file (default: the packaged crawler/topics.toml).")
+@topics_option
 def reclassify(db: str, topics: str | None) -> None:
     """Re-apply the topic rules to every stored article, without fetching anything."""
     from crawler.classify import RulesError
@@ -142,6 +153,50 @@ def runs(db: str, limit: int, as_json: bool) -> None:
                     f"failures={run.failures}+{run.extraction_failures} {run.message}"
                 )
 
+
+@cli.command()
+@db_option
+@click.option("--out", envvar="TINTUC_OUT", default="data/feeds", show_default=True, show_envvar=True,
+              type=click.Path(file_okay=False), help="Directory of the published feeds.")
+@site_url_option
+@click.option("--host", envvar="TINTUC_HOST", default="127.0.0.1", show_default=True, show_envvar=True)
+@click.option("--port", envvar="TINTUC_PORT", type=click.IntRange(0, 65535), default=8080,
+              show_default=True, show_envvar=True)
+@click.option("--base-url", envvar="TINTUC_BASE_URL", default="", show_envvar=True,
+              help="Public URL of the feeds (for self links). Default: http://HOST:PORT/")
+@click.option("--crawl-every", envvar="TINTUC_CRAWL_EVERY", default="30m", show_default=True,
+              show_envvar=True, help="Interval (30m, 15s, 2h) or cron expression (Vietnam time).")
+@click.option("--crawl-timeout", envvar="TINTUC_CRAWL_TIMEOUT", default="20m", show_default=True,
+              show_envvar=True, help="A crawl still running after this is killed.")
+@delay_option
+@max_pages_option
+@topics_option
+@click.option("--feeds-every", envvar="TINTUC_FEEDS_EVERY", default="6h", show_default=True,
+              show_envvar=True, help="Safety regeneration of the feeds (they are also rebuilt after each crawl that changed the store).")
+@click.option("--maintenance-at", envvar="TINTUC_MAINTENANCE_AT", default="03:30", show_default=True,
+              show_envvar=True, help="Daily maintenance and backup time, HH:MM Vietnam time.")
+@click.option("--keep-backups", envvar="TINTUC_KEEP_BACKUPS", type=click.IntRange(min=1), default=7,
+              show_default=True, show_envvar=True)
+@click.pass_obj
+def run(obj: dict, **options) -> None:  # noqa: ANN003
+    """Run the service: crawl on a schedule, regenerate the feeds, serve them, until stopped.
+
+    Example: tintuc run --crawl-every 30m --port 8080
+    """
+    from scheduler import Service, ServiceConfig
+    from scheduler.schedule import ScheduleError
+
+    try:
+        service = Service(ServiceConfig(feed_definitions=obj["config"].get("feed", []), **options))
+        service.serve()
+    except (ScheduleError, RuntimeError) as error:
+        raise click.ClickException(str(error)) from None
+
+
+from feeds.cli import feeds_command, serve_command  # noqa: E402 (registered after the group exists)
+
+cli.add_command(feeds_command)
+cli.add_command(serve_command)
 
 if __name__ == "__main__":
     cli()

@@ -116,17 +116,13 @@ class BaotintucSpider(scrapy.Spider):
         self.store.close()
         self.lock.release()
 
-    # -- budget and frontier (called by PageBudgetMiddleware) -------------------------------------
+    # -- page budget (called by PageBudgetMiddleware) ---------------------------------------------
 
     def take_page_from_budget(self) -> bool:
         if self.pages_fetched >= self.max_pages:
             return False
         self.pages_fetched += 1
         return True
-
-    def defer_to_next_run(self, request: Request) -> None:
-        """Nothing to write: every request entered the frontier when it was found."""
-        logger.debug("over budget, left for the next crawl: %s", request.url)
 
     # -- start -----------------------------------------------------------------------------------
 
@@ -214,7 +210,7 @@ class BaotintucSpider(scrapy.Spider):
     def _page_text(self, response: Response) -> str | None:
         """The page as text, whatever its declared charset; None when it arrived truncated."""
         text, encoding = decode_page(response.body, response.encoding)
-        if encoding != codecs.lookup(response.encoding).name:
+        if encoding != codecs.lookup(response.encoding).name.replace("utf-8-sig", "utf-8"):
             logger.info("%s: declared %s, decoded as %s", response.url, response.encoding, encoding)
         if looks_truncated(text):
             self.run_stats.failures += 1

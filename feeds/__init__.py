@@ -1,0 +1,23 @@
+"""Atom feeds from the article store: definitions, documents, archives, publishing, serving.
+
+What other packages may use (everything else is internal and may change):
+
+- `load_definitions(raw, known_topics)` → (definitions, error messages): the `[[feed]]` tables.
+- `generate(store, definitions, out_dir, *, base_url, now=None)` → `GenerateReport`: regenerate
+  every feed, its archive pages, index.html and feeds.opml, atomically and only when changed.
+- `feeds.server.create_app(out_dir, *, max_age, extra_routes=())` and `feeds.server.serve(...)`.
+
+docs/feeds.md describes the feeds for users.
+"""
+
+from feeds.definitions import FeedDefinition, default_definitions, load_definitions
+from feeds.regenerate import FeedCounts, GenerateReport, generate
+
+__all__ = [
+    "FeedCounts",
+    "FeedDefinition",
+    "GenerateReport",
+    "default_definitions",
+    "generate",
+    "load_definitions",
+]

@@ -1,0 +1,83 @@
+"""The operator's feed (`_health.atom`): one entry per crawl run that failed or looks wrong.
+
+Rendered and checked like the readers' feeds (feeds.atom), so it is valid Atom too; the
+scheduler decides which runs belong in it and publishes it (scheduler/health.py).
+"""
+
+from __future__ import annotations
+
+import html
+import uuid
+from collections.abc import Sequence
+from urllib.parse import urljoin
+
+from feeds import atom
+from feeds.definitions import FEED_ID_NAMESPACE
+from feeds.entries import Entry, parse_time
+from feeds.regenerate import feed_base_url
+from storage.store import CrawlRun
+from tintuc import PROJECT_URL
+from tintuc.text import clean_line
+
+HEALTH_FILE = "_health.atom"
+STATUS_LABELS = {
+    "failed": "thất bại",
+    "interrupted": "bị ngắt",
+    "ok": "bất thường",
+    "running": "đang chạy",
+}
+
+
+def build_health_feed(runs: Sequence[CrawlRun], *, base_url: str) -> bytes:
+    """An Atom document with one entry per run (newest first); raises ValueError if invalid."""
+    base = feed_base_url(base_url)
+    entries = sorted((_entry(run) for run in runs), key=lambda e: e.sort_key, reverse=True)
+    document = atom.FeedDocument(
+        feed_id=f"urn:uuid:{uuid.uuid5(FEED_ID_NAMESPACE, HEALTH_FILE)}",
+        title="Tình trạng thu thập | tintuc-feeds",
+        subtitle="Các lượt thu thập thất bại, bị ngắt hoặc bất thường (dành cho người vận hành)",
+        self_url=urljoin(base, HEALTH_FILE),
+        alternate_url=base,
+        entries=entries,
+        author="tintuc-feeds",
+        author_uri=PROJECT_URL,
+    )
+    data = atom.render(document)
+    problems = atom.check_atom(data)
+    if problems:
+        raise ValueError(f"{HEALTH_FILE}: invalid Atom: {problems[0]}")
+    return data
+
+
+def _entry(run: CrawlRun) -> Entry:
+    started = parse_time(run.started) or parse_time("1970-01-01T00:00:00+00:00")
+    finished = parse_time(run.finished or "") or started
+    status = STATUS_LABELS.get(run.status, run.status)
+    message = clean_line(run.message)
+    facts = [
+        ("Trạng thái", run.status),
+        ("Bắt đầu", run.started),
+        ("Kết thúc", run.finished or "—"),
+        ("Nguồn", run.site_url),
+        ("Trang đã tải", run.pages),
+        ("304", run.not_modified),
+        ("Bài mới", run.articles_new),
+        ("Bài cập nhật", run.articles_updated),
+        ("Lỗi tải", run.failures),
+        ("Lỗi trích xuất", run.extraction_failures),
+        ("Thông báo", message or "—"),
+    ]
+    rows = "".join(f"<li>{html.escape(k)}: {html.escape(str(v))}</li>" for k, v in facts)
+    return Entry(
+        site_id=f"{run.id:012d}",
+        id=f"urn:uuid:{uuid.uuid5(FEED_ID_NAMESPACE, f'run/{run.id}/{run.started}')}",
+        title=f"Lượt thu thập #{run.id} {status}" + (f": {message[:120]}" if message else ""),
+        link=None,
+        published=started,
+        updated=max(started, finished),
+        authors=("tintuc-feeds",),
+        summary="",
+        content=f"<ul>{rows}</ul>",
+        categories=(),
+        enclosure=None,
+    )

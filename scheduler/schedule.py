@@ -1,0 +1,64 @@
+"""How often: "30m", "15s", "2h", "1d", or a five-field cron expression, as APScheduler triggers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+VIETNAM_TZ = timezone(timedelta(hours=7))
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$", re.IGNORECASE)
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+
+
+class ScheduleError(ValueError):
+    """An interval or cron expression that cannot be used; the message says why."""
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in "30m", "15s", "2h", "1d" or a bare number of seconds."""
+    match = _DURATION.match(str(text))
+    if not match:
+        raise ScheduleError(f"not a duration: {text!r} (use e.g. 30m, 15s, 2h, 1d)")
+    seconds = float(match.group(1)) * _UNITS[(match.group(2) or "").lower() or None]
+    if seconds <= 0:
+        raise ScheduleError(f"a duration must be positive: {text!r}")
+    return seconds
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A trigger, and the typical time between two runs (for freshness checks and Cache-Control)."""
+
+    trigger: BaseTrigger
+    period: float  # seconds
+    text: str
+
+
+def parse_schedule(text: str, *, jitter: float | None = None) -> Schedule:
+    """An interval ("30m") or a cron expression ("*/30 * * * *", Vietnam time).
+
+    Jitter (seconds) spreads runs so many installs do not hit the site at the same second;
+    by default a tenth of the period, at most five minutes.
+    """
+    text = str(text).strip()
+    if len(text.split()) == 5:
+        try:
+            trigger = CronTrigger.from_crontab(text, timezone=VIETNAM_TZ)
+        except ValueError as error:
+            raise ScheduleError(f"not a cron expression: {text!r} ({error})") from error
+        first = trigger.get_next_fire_time(None, datetime.now(VIETNAM_TZ))
+        second = trigger.get_next_fire_time(first, first + timedelta(seconds=1))
+        period = (second - first).total_seconds()
+        if jitter:
+            trigger = CronTrigger.from_crontab(text, timezone=VIETNAM_TZ)
+            trigger.jitter = int(jitter)
+        return Schedule(trigger, period, text)
+    period = parse_duration(text)
+    if jitter is None:
+        jitter = min(period / 10, 300)
+    return Schedule(IntervalTrigger(seconds=period, jitter=int(jitter) or None), period, text)

@@ -1,0 +1,229 @@
+"""The service behind `tintuc run`: crawl on a schedule, regenerate feeds, maintain, serve.
+
+APScheduler runs three jobs in background threads; uvicorn serves the feeds (and /healthz) in
+the main thread and owns the signal handling: SIGINT/SIGTERM stop the server, then the service
+stops the scheduler, asks a running crawl to finish, and exits 0 with the database consistent.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from scheduler.crawljob import CrawlOutcome, CrawlProcess
+from scheduler.health import health_report, write_health_feed
+from scheduler.schedule import VIETNAM_TZ, parse_duration, parse_schedule
+from storage.store import Store, utc_now
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceConfig:
+    """Every setting of the service; `tintuc run` fills it from options, env and config file."""
+
+    db: str = "data/tintuc.db"
+    out: str = "data/feeds"
+    site_url: str = "https://baotintuc.vn"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    base_url: str = ""  # public URL of the feeds; default http://host:port/
+    crawl_every: str = "30m"  # interval or five-field cron expression (Vietnam time)
+    crawl_jitter: float | None = None  # seconds; default a tenth of the interval, at most 5 min
+    crawl_timeout: str = "20m"  # a crawl still running after this is killed
+    delay: float = 1.0  # politeness delay passed to each crawl
+    max_pages: int = 300
+    topics: str | None = None
+    feeds_every: str = "6h"  # safety regeneration, besides the one after each changing crawl
+    maintenance_at: str = "03:30"  # daily, Vietnam time
+    backups: str = ""  # directory of daily backups; default <db dir>/backups
+    keep_backups: int = 7
+    unhealthy_after: int = 3  # failed crawls in a row that turn /healthz to 503
+    feed_definitions: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def public_base_url(self) -> str:
+        return self.base_url or f"http://{self.host}:{self.port}/"
+
+
+class Service:
+    def __init__(self, config: ServiceConfig, crawl_command: list[str] | None = None) -> None:
+        self.config = config
+        self.schedule = parse_schedule(config.crawl_every, jitter=config.crawl_jitter)
+        self.crawl_timeout = parse_duration(config.crawl_timeout)
+        self.crawl_command = crawl_command or self._default_crawl_command()
+        self._feeds_lock = threading.Lock()
+        self._crawl: CrawlProcess | None = None
+        self._stopping = threading.Event()
+        self.scheduler = BackgroundScheduler(
+            timezone=VIETNAM_TZ,
+            job_defaults={
+                # APScheduler 3's defaults skip a job one second late (misfire_grace_time=1):
+                # a busy machine must delay a crawl, not drop it.
+                "misfire_grace_time": max(60, int(self.schedule.period)),
+                "coalesce": True,  # after a long pause, run once, not once per missed slot
+                "max_instances": 1,  # never two crawls (or two regenerations) at once
+            },
+        )
+        Path(config.out).mkdir(parents=True, exist_ok=True)
+        with Store.open(config.db):  # create or migrate the database before anything runs
+            pass
+
+    def _default_crawl_command(self) -> list[str]:
+        c = self.config
+        argv = [sys.executable, "-m", "tintuc.cli", "crawl", "--db", c.db, "--site-url", c.site_url,
+                "--delay", str(c.delay), "--max-pages", str(c.max_pages)]
+        return argv + (["--topics", c.topics] if c.topics else [])
+
+    # -- jobs ------------------------------------------------------------------------------------
+
+    def crawl_job(self) -> CrawlOutcome | None:
+        """One crawl in its own process; then new feeds if the store changed."""
+        if self._stopping.is_set():
+            return None
+        with Store.open(self.config.db) as store:
+            runs_before = store.runs(1)
+        last_id = runs_before[0].id if runs_before else 0
+        started = utc_now()
+        logger.info("crawl: start")
+        self._crawl = CrawlProcess(self.crawl_command, timeout=self.crawl_timeout)
+        outcome = self._crawl.run()
+        self._crawl = None
+        with Store.open(self.config.db) as store:
+            if outcome.timed_out:
+                store.fail_running_runs(f"killed after the {self.config.crawl_timeout} time limit", now=utc_now())
+            new_runs = [run for run in store.runs(5) if run.id > last_id]
+            if not new_runs and not outcome.stopped:
+                store.record_failed_run(self.config.site_url, started=started, now=utc_now(),
+                                        message=f"crawl process exited with {outcome.returncode}")
+            run = store.runs(1)[0] if store.runs(1) else None
+        changed = bool(run and run.id > last_id and (run.articles_new or run.articles_updated))
+        logger.info(
+            "crawl: end in %.1f s, exit %s%s; %s", outcome.duration, outcome.returncode,
+            " (time limit)" if outcome.timed_out else "",
+            f"run #{run.id} {run.status}: {run.pages} pages, {run.articles_new} new, "
+            f"{run.articles_updated} updated" if run else "no run recorded",
+        )
+        if changed and not self._stopping.is_set():
+            self.feeds_job()
+        else:
+            self.health_feed()
+        return outcome
+
+    def feeds_job(self) -> None:
+        """Regenerate every feed; files whose bytes do not change are left alone."""
+        import feeds
+
+        with self._feeds_lock, Store.open(self.config.db) as store:
+            started = time.monotonic()
+            definitions, errors = feeds.load_definitions(self.config.feed_definitions, self._topics())
+            for error in errors:
+                logger.error("feed definition: %s", error)
+            report = feeds.generate(store, definitions, self.config.out, base_url=self.config.public_base_url)
+            self._write_health_feed(store)
+        logger.info("feeds: regenerated in %.2f s: %s", time.monotonic() - started, report)
+
+    def health_feed(self) -> None:
+        with self._feeds_lock, Store.open(self.config.db) as store:
+            self._write_health_feed(store)
+
+    def _write_health_feed(self, store: Store) -> None:
+        write_health_feed(store, Path(self.config.out), base_url=self.config.public_base_url)
+
+    def maintenance_job(self) -> None:
+        """Daily: FTS optimize, PRAGMA optimize, WAL checkpoint, a backup, old backups pruned."""
+        started = time.monotonic()
+        directory = Path(self.config.backups or Path(self.config.db).parent / "backups")
+        directory.mkdir(parents=True, exist_ok=True)
+        target = directory / f"tintuc-{datetime.now(VIETNAM_TZ):%Y%m%d-%H%M%S}.db"
+        with Store.open(self.config.db) as store:
+            store.optimize()
+            store.backup_to(target)
+        backups = sorted(directory.glob("tintuc-*.db"))
+        for old in backups[: -self.config.keep_backups]:
+            old.unlink()
+        logger.info("maintenance: done in %.1f s, backup %s", time.monotonic() - started, target)
+
+    def _topics(self) -> list[str]:
+        from crawler.classify import load_rules
+
+        return list(load_rules(self.config.topics).names)
+
+    # -- health ----------------------------------------------------------------------------------
+
+    def health(self) -> tuple[int, dict[str, Any]]:
+        job = self.scheduler.get_job("crawl")
+        next_crawl = job.next_run_time if job else None
+        with Store.open(self.config.db) as store:
+            return health_report(store, next_crawl=next_crawl, crawling=self._crawl is not None,
+                                 unhealthy_after=self.config.unhealthy_after)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start_jobs(self) -> None:
+        """Schedule the jobs; crawl at once when the last successful crawl is too old."""
+        with Store.open(self.config.db) as store:
+            last = store.last_successful_run()
+        now = datetime.now(timezone.utc)
+        stale = last is None or (
+            now - datetime.fromisoformat(last.finished or last.started)
+            > timedelta(seconds=self.schedule.period)
+        )
+        self.scheduler.add_job(self.crawl_job, self.schedule.trigger, id="crawl", name="crawl",
+                               next_run_time=now if stale else None)
+        feeds_period = parse_duration(self.config.feeds_every)
+        self.scheduler.add_job(self.feeds_job, IntervalTrigger(seconds=feeds_period), id="feeds",
+                               name="feeds", next_run_time=now)
+        hour, minute = (int(part) for part in self.config.maintenance_at.split(":"))
+        self.scheduler.add_job(self.maintenance_job, CronTrigger(hour=hour, minute=minute, timezone=VIETNAM_TZ),
+                               id="maintenance", name="maintenance")
+        self.scheduler.start()
+        for job in self.scheduler.get_jobs():
+            logger.info("job %s: %s, next run %s", job.id, job.trigger, job.next_run_time)
+
+    def stop(self) -> None:
+        """No new jobs; a running crawl is asked to stop and given a bounded time."""
+        self._stopping.set()
+        crawl = self._crawl
+        if crawl is not None:
+            crawl.stop()
+        self.scheduler.shutdown(wait=True)
+        logger.info("service stopped")
+
+    def serve(self) -> None:
+        """Run until SIGINT/SIGTERM: jobs in the background, the HTTP server in this thread."""
+        import uvicorn
+
+        from scheduler.web import create_service_app
+
+        app = create_service_app(self)
+        config = uvicorn.Config(app, host=self.config.host, port=self.config.port,
+                                log_level="warning", access_log=False, lifespan="off")
+        server = uvicorn.Server(config)
+
+        def request_exit(signum: int, frame: object) -> None:
+            server.should_exit = True
+
+        # uvicorn handles SIGINT/SIGTERM while it runs, then raises them again for the handlers
+        # that were in place before it: these, so the signal ends in a clean stop, not a kill.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, request_exit)
+        self.start_jobs()
+        try:
+            logger.info("serving feeds on http://%s:%d/", self.config.host, self.config.port)
+            server.run()
+        finally:
+            self.stop()
+        if not server.started:
+            raise RuntimeError(f"could not listen on {self.config.host}:{self.config.port}")

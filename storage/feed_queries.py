@@ -1,0 +1,227 @@
+"""The queries feeds need: which articles a feed definition selects, and everything to render them.
+
+A mixin of `Store` (see store.py), kept in its own file because feeds are their own domain. Like
+the rest of storage/ it is the only place that speaks SQL: every value a user writes in a feed
+definition (topics, categories, tags, the full-text query, the minimum score) reaches SQLite as a
+named parameter, lists as one JSON array unpacked by `json_each`. The SQL text itself is built
+only from the constant fragments below, chosen by which filters a definition uses.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from storage.schema import FTS_TABLE
+from tintuc.text import fold, normalize_for_match
+
+# Name of the SQL function that normalises categories and tags for comparison (case, NFC,
+# dashes), so "thời sự" in a definition selects the site's "Thời sự" whatever the spelling.
+_NORM_FUNCTION = "tintuc_norm"
+_FTS_OPERATORS = re.compile(r"\b(AND|OR|NOT|NEAR)\b")
+
+
+class FeedQueryError(ValueError):
+    """A feed's filter cannot run (today: an invalid full-text query). Names the feed."""
+
+
+@dataclass(frozen=True)
+class FeedFilter:
+    """Which articles a feed selects. Empty tuples and None mean "no condition".
+
+    `name` only labels error messages. Category and tag comparisons ignore case and Unicode
+    spelling; `query` is FTS5 syntax over the diacritic-free copy of the text (as `Store.search`).
+    """
+
+    name: str = ""
+    topics: tuple[str, ...] = ()
+    match_all: bool = False  # all of `topics` rather than any of them
+    categories: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    query: str | None = None
+    min_score: float | None = None  # on the selected topics (on any topic when none is selected)
+
+
+@dataclass(frozen=True)
+class FeedMember:
+    """An article a feed selects, with what ordering and archive paging need."""
+
+    site_id: str
+    published: str
+    first_seen: str  # UTC, when we first stored it: the feed's history is ordered by this
+
+
+@dataclass(frozen=True)
+class CrawlWindow:
+    """When a crawl ran; articles first seen inside one window arrived together."""
+
+    started: str
+    finished: str | None
+    running: bool
+
+
+@dataclass(frozen=True)
+class FeedArticle:
+    """An article with everything a feed entry shows."""
+
+    site_id: str
+    url: str
+    title: str
+    sapo: str
+    body_html: str
+    body_text: str
+    authors: tuple[str, ...]
+    agency: str
+    category: str
+    category_url: str
+    published: str
+    modified: str
+    lead_image: str
+    first_seen: str
+    updated: str
+    topics: tuple[tuple[str, float], ...] = field(default_factory=tuple)  # (topic, score)
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+
+def fts_match_expression(query: str) -> str:
+    """The FTS5 MATCH argument for a user query: folded like the indexed copy, operators kept.
+
+    Folding lower-cases, which would turn the operators AND/OR/NOT/NEAR into plain words; they
+    are split out first and kept as written.
+    """
+    parts = _FTS_OPERATORS.split(query)
+    folded = "".join(part if _FTS_OPERATORS.fullmatch(part) else fold(part) for part in parts)
+    return "{search_folded}: (" + folded + ")"
+
+
+def filter_sql(feed: FeedFilter) -> tuple[str, dict[str, object]]:
+    """The member query of a filter and its named parameters (pure, so tests can read it)."""
+    conditions: list[str] = []
+    params: dict[str, object] = {"min_score": feed.min_score}
+    score = "(:min_score IS NULL OR t.score >= :min_score)"
+    if feed.topics:
+        params["topics"] = json.dumps(sorted(set(feed.topics)))
+        chosen = "t.topic IN (SELECT value FROM json_each(:topics))"
+        if feed.match_all:
+            params["topic_count"] = len(set(feed.topics))
+            conditions.append(
+                "(SELECT count(DISTINCT t.topic) FROM article_topics AS t"
+                f" WHERE t.site_id = a.site_id AND {chosen} AND {score}) = :topic_count"
+            )
+        else:
+            conditions.append(
+                "EXISTS (SELECT 1 FROM article_topics AS t"
+                f" WHERE t.site_id = a.site_id AND {chosen} AND {score})"
+            )
+    elif feed.min_score is not None:
+        conditions.append(
+            f"EXISTS (SELECT 1 FROM article_topics AS t WHERE t.site_id = a.site_id AND {score})"
+        )
+    if feed.categories:
+        params["categories"] = json.dumps([normalize_for_match(c) for c in feed.categories])
+        conditions.append(
+            f"{_NORM_FUNCTION}(a.category) IN (SELECT value FROM json_each(:categories))"
+        )
+    if feed.tags:
+        params["tags"] = json.dumps([normalize_for_match(t) for t in feed.tags])
+        conditions.append(
+            "EXISTS (SELECT 1 FROM article_tags AS g WHERE g.site_id = a.site_id"
+            f" AND {_NORM_FUNCTION}(g.tag) IN (SELECT value FROM json_each(:tags)))"
+        )
+    if feed.query is not None:
+        params["match"] = fts_match_expression(feed.query)
+        conditions.append(
+            f"a.rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match)"
+        )
+    where = " AND ".join(conditions) or "1"
+    return f"SELECT a.site_id, a.published, a.first_seen FROM articles AS a WHERE {where}", params
+
+
+class FeedQueries:
+    """Feed queries, mixed into `Store` (which provides `self.db`)."""
+
+    db: sqlite_utils.Database
+
+    def feed_members(self, feed: FeedFilter) -> list[FeedMember]:
+        """Every article the filter selects, in no particular order.
+
+        Raises `FeedQueryError` naming the feed when the full-text query is invalid.
+        """
+        self._register_feed_functions()
+        sql, params = filter_sql(feed)
+        try:
+            rows = self.db.conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as error:
+            if feed.query is None:
+                raise
+            raise FeedQueryError(
+                f"feed {feed.name!r}: invalid full-text query {feed.query!r} ({error})"
+            ) from error
+        return [FeedMember(*row) for row in rows]
+
+    def crawl_windows(self) -> list[CrawlWindow]:
+        """Every crawl run's time span, oldest first (a killed crawl has no end)."""
+        rows = self.db.conn.execute(
+            "SELECT started, finished, status = 'running' FROM crawl_runs ORDER BY started, id"
+        )
+        return [
+            CrawlWindow(started, finished, bool(running)) for started, finished, running in rows
+        ]
+
+    def feed_articles(self, site_ids: Iterable[str]) -> dict[str, FeedArticle]:
+        """The given articles with their topics and tags, keyed by site id (absent ids skipped)."""
+        ids = json.dumps(sorted(set(site_ids)))
+        conn = self.db.conn
+        topics: dict[str, list[tuple[str, float]]] = {}
+        for site_id, topic, score in conn.execute(
+            "SELECT site_id, topic, score FROM article_topics"
+            " WHERE site_id IN (SELECT value FROM json_each(:ids)) ORDER BY site_id, topic",
+            {"ids": ids},
+        ):
+            topics.setdefault(site_id, []).append((topic, score))
+        tags: dict[str, list[str]] = {}
+        for site_id, tag in conn.execute(
+            "SELECT site_id, tag FROM article_tags"
+            " WHERE site_id IN (SELECT value FROM json_each(:ids)) ORDER BY site_id, position",
+            {"ids": ids},
+        ):
+            tags.setdefault(site_id, []).append(tag)
+        rows = conn.execute(
+            "SELECT site_id, url, title, sapo, body_html, body_text, authors, agency, category,"
+            " category_url, published, modified, lead_image, first_seen, updated FROM articles"
+            " WHERE site_id IN (SELECT value FROM json_each(:ids))",
+            {"ids": ids},
+        )
+        articles = {}
+        for row in rows:
+            site_id = row[0]
+            articles[site_id] = FeedArticle(
+                *row[:6],
+                _authors(row[6]),
+                *row[7:],
+                topics=tuple(topics.get(site_id, ())),
+                tags=tuple(tags.get(site_id, ())),
+            )
+        return articles
+
+    def _register_feed_functions(self) -> None:
+        # deterministic=True lets SQLite use the function in indexes and cache its results.
+        self.db.conn.create_function(
+            _NORM_FUNCTION, 1, lambda value: normalize_for_match(value or ""), deterministic=True
+        )
+
+
+def _authors(raw: str) -> tuple[str, ...]:
+    """The authors column (a JSON array); anything else yields no authors rather than an error."""
+    try:
+        value = json.loads(raw or "[]")
+    except ValueError:
+        return ()
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        return ()
+    return tuple(name for name in value if isinstance(name, str))
