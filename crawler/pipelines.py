@@ -30,7 +30,7 @@ class StorePipeline:
             item.topics,
             rules_version=item.rules_version,
             now=item.fetched_at,
-            next_check=next_check(datetime.fromisoformat(article.published), item.fetched_at),
+            next_check=next_check(datetime.fromisoformat(article.published), item.fetched_at, spider.rechecks),
             etag=item.etag,
             last_modified=item.last_modified,
         )

@@ -8,15 +8,30 @@ costs a 304 and no body.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 # Re-check an article this long after its publication (at most len(RECHECKS) re-checks).
 RECHECKS = (timedelta(hours=3), timedelta(hours=24), timedelta(days=3))
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
-def next_check(published: datetime, now: datetime) -> datetime | None:
+def parse_rechecks(text: str) -> tuple[timedelta, ...]:
+    """ "3h,24h,3d" → the re-check offsets; "" → none. Raises ValueError naming a bad item."""
+    offsets = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        match = re.fullmatch(r"(\d+)([smhd])", item)
+        if not match:
+            raise ValueError(f"not a re-check delay: {item!r} (use e.g. 3h, 24h, 3d)")
+        offsets.append(timedelta(**{_UNITS[match.group(2)]: int(match.group(1))}))
+    return tuple(sorted(offsets))
+
+
+def next_check(
+    published: datetime, now: datetime, rechecks: tuple[timedelta, ...] = RECHECKS
+) -> datetime | None:
     """The next re-check of an article fetched at `now`; None when it is past its first days."""
-    upcoming = (published + offset for offset in RECHECKS)
+    upcoming = (published + offset for offset in rechecks)
     return next((moment for moment in upcoming if moment > now), None)
 
 

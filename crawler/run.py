@@ -19,6 +19,7 @@ def crawl_settings(
     max_pages: int | None = None,
     delay: float | None = None,
     topics_path: str | None = None,
+    rechecks: str | None = None,
 ) -> Settings:
     """The project's Scrapy settings with the command-line overrides applied."""
     settings = Settings()
@@ -28,6 +29,8 @@ def crawl_settings(
         overrides["TINTUC_MAX_PAGES"] = max_pages
     if topics_path:
         overrides["TINTUC_TOPICS"] = topics_path
+    if rechecks is not None:
+        overrides["TINTUC_RECHECKS"] = rechecks
     if delay is not None:
         overrides["DOWNLOAD_DELAY"] = delay
         overrides["AUTOTHROTTLE_START_DELAY"] = delay

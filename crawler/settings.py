@@ -18,6 +18,7 @@ TINTUC_MAX_PAGES = 300  # page budget of one crawl (robots.txt not counted)
 TINTUC_MAX_LISTING_PAGES = 5  # deepest /trang-N.htm followed on a category listing
 TINTUC_MAX_TAG_PAGES = 10  # deepest /trang-N.htm followed on a tag page
 TINTUC_FRONTIER_KEEP = 5000  # pages kept for later crawls, highest priority first
+TINTUC_RECHECKS = "3h,24h,3d"  # re-fetch a new article this long after publication, to catch edits
 TINTUC_TOPICS = None  # path of a topic rules file; None: the packaged crawler/topics.toml
 TINTUC_RETRY_AFTER_MAX = 300  # seconds: longest Retry-After we wait for before giving up
 TINTUC_BACKOFF_BASE = 2.0  # seconds: retry n waits BASE * 2**(n-1) when no Retry-After is given

@@ -45,6 +45,7 @@ class ServiceConfig:
     delay: float = 1.0  # politeness delay passed to each crawl
     max_pages: int = 300
     topics: str | None = None
+    rechecks: str = "3h,24h,3d"  # passed to each crawl
     feeds_every: str = "6h"  # safety regeneration, besides the one after each changing crawl
     maintenance_at: str = "03:30"  # daily, Vietnam time
     backups: str = ""  # directory of daily backups; default <db dir>/backups
@@ -83,7 +84,7 @@ class Service:
     def _default_crawl_command(self) -> list[str]:
         c = self.config
         argv = [sys.executable, "-m", "tintuc.cli", "crawl", "--db", c.db, "--site-url", c.site_url,
-                "--delay", str(c.delay), "--max-pages", str(c.max_pages)]
+                "--delay", str(c.delay), "--max-pages", str(c.max_pages), "--rechecks", c.rechecks]
         return argv + (["--topics", c.topics] if c.topics else [])
 
     # -- jobs ------------------------------------------------------------------------------------

@@ -126,3 +126,28 @@ def test_a_second_crawl_on_the_same_database_is_refused_while_one_runs(replica, 
     assert result.returncode == 1
     assert "another crawl is already running on this database" in result.stderr
     assert replica.requests == []
+
+
+def test_an_edit_within_the_recheck_window_is_picked_up(replica, tmp_path):
+    db = tmp_path / "e.db"
+    now = datetime.now(VN).replace(microsecond=0)
+    article = dataclasses.replace(
+        new_article(replica, like="20211124202628584", site_id=now.strftime("%Y%m%d%H%M%S") + "456",
+                    title="Nhật Bản hỗ trợ Việt Nam xử lý rác thải nhựa đại dương"),
+        published=now,
+    )
+    replica.publish(article)
+    crawl(replica, db, "--rechecks", "4s")
+    with Store.open(db) as store:
+        first = store.article(article.id)
+    assert first["next_check"] is not None
+    replica.edit(article.id, title="Nhật Bản hỗ trợ Việt Nam xử lý rác thải nhựa đại dương (cập nhật)")
+    time.sleep(max(0.0, (now + timedelta(seconds=5) - datetime.now(VN)).total_seconds()))
+    replica.clear_requests()
+    crawl(replica, db, "--rechecks", "4s")
+    assert [r.decoded_path for r in article_requests(replica)] == [article.path]
+    with Store.open(db) as store:
+        second = store.article(article.id)
+        assert store.runs(1)[0].articles_updated == 1
+    assert second["title"].endswith("(cập nhật)")
+    assert second["updated"] > first["updated"] and second["next_check"] is None

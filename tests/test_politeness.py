@@ -67,3 +67,12 @@ def test_conditional_headers():
     assert conditional_headers('"abc"', "Sat, 28 Nov 2026 12:00:00 GMT") == {
         "If-None-Match": '"abc"', "If-Modified-Since": "Sat, 28 Nov 2026 12:00:00 GMT"}
     assert conditional_headers(None, None) == {}
+
+
+def test_recheck_delays_are_configurable():
+    from crawler.policy import parse_rechecks
+
+    assert parse_rechecks("24h, 3h,3d") == RECHECKS
+    assert parse_rechecks("") == ()
+    with pytest.raises(ValueError, match="'5x'"):
+        parse_rechecks("3h,5x")

@@ -34,6 +34,10 @@ topics_option = click.option(
     "--topics", envvar="TINTUC_TOPICS", type=click.Path(exists=True, dir_okay=False), show_envvar=True,
     help="Topic rules file (default: the packaged crawler/topics.toml).",
 )
+rechecks_option = click.option(
+    "--rechecks", envvar="TINTUC_RECHECKS", default="3h,24h,3d", show_default=True, show_envvar=True,
+    help="When to fetch a new article again, after its publication, to catch edits.",
+)
 db_option = click.option(
     "--db", "db", envvar="TINTUC_DB", default=DEFAULT_DB, show_default=True,
     show_envvar=True, type=click.Path(dir_okay=False), help="SQLite database file.",
@@ -88,21 +92,25 @@ def setup_logging(verbose: int) -> None:
 @max_pages_option
 @delay_option
 @topics_option
-def crawl(db: str, site_url: str, max_pages: int, delay: float, topics: str | None) -> None:
+@rechecks_option
+def crawl(db: str, site_url: str, max_pages: int, delay: float, topics: str | None,
+          rechecks: str) -> None:
     """Crawl the site once into the database, then print a summary.
 
     Example: tintuc crawl --site-url http://127.0.0.1:8081 --db x.db --delay 0
     """
     from crawler.lock import CrawlLock, CrawlLockedError
+    from crawler.policy import parse_rechecks
     from crawler.run import run_crawl
 
-    try:  # fail fast with a clear message, before Scrapy starts
+    try:  # fail fast with clear messages, before Scrapy starts
+        parse_rechecks(rechecks)
         lock = CrawlLock(db)
         lock.acquire()
         lock.release()
-    except CrawlLockedError as error:
+    except (CrawlLockedError, ValueError) as error:
         raise click.ClickException(str(error)) from None
-    run = run_crawl(db_path=db, site_url=site_url, max_pages=max_pages, delay=delay,
+    run = run_crawl(rechecks=rechecks, db_path=db, site_url=site_url, max_pages=max_pages, delay=delay,
                     topics_path=topics)
     if run is None:
         raise click.ClickException("the crawl did not start (see the log above)")
@@ -171,6 +179,7 @@ def runs(db: str, limit: int, as_json: bool) -> None:
 @delay_option
 @max_pages_option
 @topics_option
+@rechecks_option
 @click.option("--feeds-every", envvar="TINTUC_FEEDS_EVERY", default="6h", show_default=True,
               show_envvar=True, help="Safety regeneration of the feeds (they are also rebuilt after each crawl that changed the store).")
 @click.option("--maintenance-at", envvar="TINTUC_MAINTENANCE_AT", default="03:30", show_default=True,

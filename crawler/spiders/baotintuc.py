@@ -31,7 +31,7 @@ from crawler.focus import priority, topic_hint
 from crawler.items import ArticleItem
 from crawler.lock import CrawlLock
 from crawler.middlewares import BudgetSpent
-from crawler.policy import conditional_headers, is_due, next_check
+from crawler.policy import conditional_headers, is_due, next_check, parse_rechecks
 from crawler.urls import (
     RSS_INDEX_PATH,
     START_URL,
@@ -86,6 +86,7 @@ class BaotintucSpider(scrapy.Spider):
         self.max_listing_pages = settings.getint("TINTUC_MAX_LISTING_PAGES")
         self.max_tag_pages = settings.getint("TINTUC_MAX_TAG_PAGES")
         self.frontier_keep = settings.getint("TINTUC_FRONTIER_KEEP")
+        self.rechecks = parse_rechecks(settings.get("TINTUC_RECHECKS"))
         self.allowed_domains = [self.site.host]
         self.rules = load_rules(settings.get("TINTUC_TOPICS"))
         self.lock = CrawlLock(db_path)
@@ -198,7 +199,8 @@ class BaotintucSpider(scrapy.Spider):
             site_id = article_id(meta["canonical"])
             if meta["kind"] is Kind.ARTICLE and site_id in self.known:
                 published = datetime.fromisoformat(self.known[site_id].published)
-                self.store.touch_article(site_id, now=utc_now(), next_check=next_check(published, utc_now()))
+                recheck = next_check(published, utc_now(), self.rechecks)
+                self.store.touch_article(site_id, now=utc_now(), next_check=recheck)
                 return False
         else:
             self.run_stats.failures += 1
