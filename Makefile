@@ -10,13 +10,15 @@ OUT      ?= data/feeds
 SITE_URL ?= https://baotintuc.vn
 PORT     ?= 8080
 
-.PHONY: help install run crawl demo test clean
+.PHONY: help install run crawl demo test bench soak clean
 
 help:
 	@echo "make run    the service: crawl $(SITE_URL) every 30 min, serve feeds on http://127.0.0.1:$(PORT)/"
 	@echo "make crawl  one crawl into $(DB)"
 	@echo "make demo   offline demo: a replica of the site on loopback, the service, news arriving"
 	@echo "make test   run the whole test suite"
+	@echo "make bench  benchmark every stage against its peer (~12 min; BENCH_QUICK=1: ~20 s), writes docs/benchmarks.md"
+	@echo "make soak   the service for minutes against a failing, changing site (SOAK_SECONDS=300)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +39,14 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# Not part of `make test`: timings are read here, never asserted. Knobs: docs/benchmarks.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+SOAK_SECONDS ?= 300
+soak: $(STAMP)
+	$(BIN)/python -m tests.soak --duration $(SOAK_SECONDS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -95,6 +95,7 @@ class Service:
             return None
         with Store.open(self.config.db) as store:
             runs_before = store.runs(1)
+            version_before = store.content_version()
         last_id = runs_before[0].id if runs_before else 0
         started = utc_now()
         logger.info("crawl: start")
@@ -109,7 +110,8 @@ class Service:
                 store.record_failed_run(self.config.site_url, started=started, now=utc_now(),
                                         message=f"crawl process exited with {outcome.returncode}")
             run = store.runs(1)[0] if store.runs(1) else None
-        changed = bool(run and run.id > last_id and (run.articles_new or run.articles_updated))
+            # Not the run's counters: a crawl killed mid-way stores articles it never counted.
+            changed = store.content_version() != version_before
         logger.info(
             "crawl: end in %.1f s, exit %s%s; %s", outcome.duration, outcome.returncode,
             " (time limit)" if outcome.timed_out else "",

@@ -56,7 +56,7 @@ def main() -> int:
         service = subprocess.Popen([
             sys.executable, "-m", "tintuc.cli", "run", "--site-url", site.url,
             "--db", str(data / "tintuc.db"), "--out", str(data / "feeds"), "--port", str(args.port),
-            "--crawl-every", "1m", "--delay", "0.2",
+            "--crawl-every", "1m", "--delay", "0.1",
         ])
         feeds = f"http://127.0.0.1:{args.port}"
         print(f"\nreplica of baotintuc.vn: {site.url}\nfeeds: {feeds}/  (paste it into a feed reader)\n"

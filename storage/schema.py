@@ -6,15 +6,17 @@ Times we record ourselves are UTC and times taken from the site are Vietnam time
 ISO 8601 text with an explicit offset, so they sort and compare correctly as strings within
 one column.
 
-The version lives in `PRAGMA user_version`. To change the schema: add `migrate_N_to_N+1`,
-register it in MIGRATIONS, bump VERSION, update SCHEMA and docs/schema.md. Never edit a
-migration that has shipped.
+The version lives in `PRAGMA user_version`. To change the schema: add the SQL that takes
+version N to N + 1 as MIGRATIONS[N], bump VERSION, and update docs/schema.md (tests/
+test_query_docs.py runs its queries). Never edit a migration that has shipped: SCHEMA and
+FTS_SCHEMA are version 1 as it shipped, VIEWS are what version 2 added. A later change to a view
+is a new migration that drops and re-creates it.
 """
 
 from __future__ import annotations
 
 APPLICATION_ID = 0x74696E74  # "tint": marks the file as a tintuc-feeds database
-VERSION = 1
+VERSION = 2
 
 SCHEMA = """
 -- One row per article of baotintuc.vn, keyed by the site's own id.
@@ -138,8 +140,94 @@ END;
 """
 
 
+# Views for people who query the file directly (issue #4): each answers a common question in one
+# line, in sqlite3, sqlite-utils, Datasette or pandas. Lists are JSON arrays, as in the tables
+# (Datasette facets them with `_facet_array`). `month` is yyyy-mm of `published`, Vietnam time.
+VIEWS = """
+-- One row per article, its topics and tags flattened into JSON arrays: the place to start.
+CREATE VIEW articles_flat AS
+SELECT
+    a.site_id,
+    a.published,
+    substr(a.published, 1, 7) AS month,
+    a.title,
+    a.sapo,
+    a.url,
+    a.category,
+    (SELECT json_group_array(topic) FROM (
+        SELECT t.topic FROM article_topics AS t WHERE t.site_id = a.site_id ORDER BY t.topic
+    )) AS topics,
+    (SELECT json_group_array(tag) FROM (
+        SELECT g.tag FROM article_tags AS g WHERE g.site_id = a.site_id ORDER BY g.position
+    )) AS tags,
+    a.authors,
+    a.agency,
+    a.lead_image,
+    a.modified,
+    a.first_seen,
+    a.updated
+FROM articles AS a;
+
+-- One row per (topic, article), with why it matched: what topic feeds and counts are made of.
+CREATE VIEW topic_articles AS
+SELECT
+    t.topic,
+    a.published,
+    substr(a.published, 1, 7) AS month,
+    a.title,
+    a.url,
+    a.category,
+    t.score,
+    t.matched_terms,
+    a.site_id
+FROM article_topics AS t JOIN articles AS a ON a.site_id = t.site_id;
+
+-- One row per (tag, article), tags spelt as the site spells them.
+CREATE VIEW tagged_articles AS
+SELECT
+    g.tag,
+    a.published,
+    substr(a.published, 1, 7) AS month,
+    a.title,
+    a.url,
+    a.category,
+    g.position,
+    a.site_id
+FROM article_tags AS g JOIN articles AS a ON a.site_id = g.site_id;
+
+-- Articles per topic per month (months without articles have no row).
+CREATE VIEW topic_month_counts AS
+SELECT
+    t.topic,
+    substr(a.published, 1, 7) AS month,
+    count(*) AS articles
+FROM article_topics AS t JOIN articles AS a ON a.site_id = t.site_id
+GROUP BY t.topic, month;
+
+-- Crawl runs with their duration in seconds (NULL without an end: running or interrupted).
+CREATE VIEW crawl_history AS
+SELECT
+    id,
+    started,
+    finished,
+    CAST(round((julianday(finished) - julianday(started)) * 86400) AS INTEGER) AS seconds,
+    status,
+    site_url,
+    pages,
+    not_modified,
+    articles_new,
+    articles_updated,
+    articles_unchanged,
+    failures,
+    extraction_failures,
+    message
+FROM crawl_runs;
+"""
+
+
 # MIGRATIONS[n] is the SQL that takes a database at version n to version n + 1 (version 0 is an
 # empty file). Each runs in one transaction together with the version bump.
 MIGRATIONS: dict[int, str] = {
     0: SCHEMA + FTS_SCHEMA,  # issue #2: the first schema
+    1: VIEWS,  # issue #4: views that make the common questions one-liners
 }

@@ -21,6 +21,7 @@ from pathlib import Path
 import sqlite_utils
 
 from storage.feed_queries import FeedQueries
+from storage.queries import QueryVerbs
 from storage.schema import APPLICATION_ID, FTS_TABLE, MIGRATIONS, VERSION
 from tintuc.model import Article, TopicMatch
 from tintuc.text import fold
@@ -110,7 +111,7 @@ def content_hash(article: Article) -> str:
     return "v1:" + hashlib.sha256(raw).hexdigest()
 
 
-class Store(FeedQueries):
+class Store(FeedQueries, QueryVerbs):
     """An open tintuc-feeds database. Use `Store.open(path)`; close it (or use `with`)."""
 
     def __init__(self, db: sqlite_utils.Database, path: str) -> None:
@@ -498,6 +499,14 @@ class Store(FeedQueries):
                 [iso(started), iso(now), site_url, message],
             )
         return int(cursor.lastrowid)
+
+    def content_version(self) -> str:
+        """Changes whenever an article is added, its content changes, or its topics change."""
+        row = self.db.conn.execute(
+            "SELECT (SELECT count(*) FROM articles), (SELECT max(updated) FROM articles),"
+            " (SELECT count(*) || ':' || total(score) FROM article_topics)"
+        ).fetchone()
+        return ":".join(str(part) for part in row)
 
     def failed_runs_in_a_row(self) -> int:
         """How many of the most recent finished crawls failed, counting back to the last success."""

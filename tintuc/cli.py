@@ -174,6 +174,9 @@ def runs(db: str, limit: int, as_json: bool) -> None:
               help="Public URL of the feeds (for self links). Default: http://HOST:PORT/")
 @click.option("--crawl-every", envvar="TINTUC_CRAWL_EVERY", default="30m", show_default=True,
               show_envvar=True, help="Interval (30m, 15s, 2h) or cron expression (Vietnam time).")
+@click.option("--crawl-jitter", envvar="TINTUC_CRAWL_JITTER", type=click.FloatRange(min=0), default=None,
+              show_envvar=True, help="Seconds of random delay added to each crawl "
+              "[default: a tenth of the interval, at most 300].")
 @click.option("--crawl-timeout", envvar="TINTUC_CRAWL_TIMEOUT", default="20m", show_default=True,
               show_envvar=True, help="A crawl still running after this is killed.")
 @delay_option
@@ -206,6 +209,18 @@ from feeds.cli import feeds_command, serve_command  # noqa: E402 (registered aft
 
 cli.add_command(feeds_command)
 cli.add_command(serve_command)
+
+from tintuc.query_cli import (  # noqa: E402
+    browse_command,
+    export_command,
+    search_command,
+    stats_command,
+)
+
+cli.add_command(search_command)
+cli.add_command(stats_command)
+cli.add_command(export_command)
+cli.add_command(browse_command)
 
 if __name__ == "__main__":
     cli()

@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from .corpus import Category, ReplicaArticle, VN_TZ
 
@@ -45,7 +46,12 @@ def _newest_first(articles: Iterable[ReplicaArticle]) -> tuple[ReplicaArticle, .
 
 @dataclass(frozen=True)
 class SiteState:
-    """Categories, live articles (newest first) and removed article ids with their status."""
+    """Categories, live articles (newest first) and removed article ids with their status.
+
+    Derived indexes (by id, normalised tags, the most-read pick) are computed once per snapshot
+    on first use (``cached_property``): a snapshot never changes, and with thousands of articles
+    (the benchmarks' generated corpus) recomputing them on every page made rendering O(n²).
+    """
 
     categories: Mapping[str, Category]
     articles: tuple[ReplicaArticle, ...]
@@ -62,8 +68,20 @@ class SiteState:
 
     # -- lookups ---------------------------------------------------------------------------
 
+    @cached_property
+    def _by_id(self) -> dict[str, ReplicaArticle]:
+        index: dict[str, ReplicaArticle] = {}
+        for article in self.articles:
+            index.setdefault(article.id, article)  # the first (newest), as a scan would find
+        return index
+
+    @cached_property
+    def _tag_keys(self) -> dict[str, frozenset[str]]:
+        """Each article's tags as comparison keys (:func:`normalize_tag`), by article id."""
+        return {a.id: frozenset(normalize_tag(t) for t in a.tags) for a in self.articles}
+
     def article(self, article_id: str) -> ReplicaArticle | None:
-        return next((a for a in self.articles if a.id == article_id), None)
+        return self._by_id.get(article_id)
 
     def category(self, key: str) -> Category | None:
         """A category by its listing key, case-insensitively (IIS paths are)."""
@@ -108,10 +126,15 @@ class SiteState:
     def with_tag(self, keyword: str) -> tuple[ReplicaArticle, ...]:
         """Articles tagged ``keyword`` (raw or ``+``-joined, any case)."""
         wanted = normalize_tag(keyword)
-        return tuple(a for a in self.articles if any(normalize_tag(t) == wanted for t in a.tags))
+        keys = self._tag_keys
+        return tuple(a for a in self.articles if wanted in keys[a.id])
 
     def most_read(self) -> tuple[ReplicaArticle, ...]:
         """A fixed pick of articles for "tin đọc nhiều nhất": the same on every page."""
+        return self._most_read
+
+    @cached_property
+    def _most_read(self) -> tuple[ReplicaArticle, ...]:
         ranked = sorted(self.articles, key=lambda a: hashlib.sha1(a.id.encode()).hexdigest())
         return tuple(ranked[:MOST_READ_COUNT])
 
@@ -119,9 +142,10 @@ class SiteState:
         """Other articles ranked by shared tags, then the same category, newest first."""
         own_tags = {normalize_tag(t) for t in article.tags}
         same_section = self.subtree_keys(article.category)
+        keys = self._tag_keys
 
         def shared(other: ReplicaArticle) -> int:
-            return len(own_tags & {normalize_tag(t) for t in other.tags})
+            return len(own_tags & keys[other.id])
 
         others = [a for a in self.articles if a.id != article.id]
         by_tag = sorted((a for a in others if shared(a)), key=shared, reverse=True)

@@ -1,0 +1,1 @@
+"""The soak test of the whole service: `make soak`, and a short version in `make test`."""

@@ -1,0 +1,5 @@
+import sys
+
+from tests.soak.harness import main
+
+sys.exit(main())
