@@ -45,8 +45,32 @@ def crawl(site: ReplicaSite, db: Path, *extra: str, check: bool = True) -> subpr
     return tintuc("crawl", "--site-url", site.url, "--db", str(db), "--delay", "0", *extra, check=check)
 
 
-def article_requests(site: ReplicaSite) -> list:
-    """The article pages the replica was asked for (not listings, RSS or robots.txt)."""
+def article_requests(records: list) -> list:
+    """The requests for article pages among the replica's records (not listings, RSS, robots)."""
     from crawler.urls import Kind, kind_of
 
-    return [r for r in site.requests if kind_of("http://x" + r.decoded_path) is Kind.ARTICLE]
+    return [r for r in records if kind_of("http://x" + r.decoded_path) is Kind.ARTICLE]
+
+
+@pytest.fixture(scope="session")
+def _crawled_template(tmp_path_factory) -> Path:
+    """One full crawl of a fresh replica per test process; tests get copies of it."""
+    db = tmp_path_factory.mktemp("crawled-template") / "tintuc.db"
+    with ReplicaSite() as site:
+        crawl(site, db)
+    return db
+
+
+@pytest.fixture(scope="module")
+def crawled_db(_crawled_template, tmp_path_factory, request) -> Path:
+    """A private copy of a store filled by a real crawl of the replica, for one test module.
+
+    A module may name the file by defining `CRAWLED_DB_NAME` (Datasette shows the name).
+    """
+    from storage.store import Store
+
+    name = getattr(request.module, "CRAWLED_DB_NAME", "tintuc.db")
+    copy = tmp_path_factory.mktemp("crawled") / name
+    with Store.open(_crawled_template) as store:
+        store.backup_to(copy)
+    return copy

@@ -123,14 +123,10 @@ def test_no_page_is_fetched_twice_in_one_crawl(crawled):
 
 def test_a_second_crawl_of_an_unchanged_site_fetches_no_article(crawled):
     second = crawled["second_requests"]
-    assert article_requests_from(second) == []
+    assert article_requests(second) == []
     pages = [r for r in second if r.path != "/robots.txt"]
     assert pages and all(r.status == 304 for r in pages)
     assert all(r.if_none_match and r.if_modified_since for r in pages)
-
-
-def article_requests_from(records):
-    return [r for r in records if kind_of("http://x" + r.decoded_path) is Kind.ARTICLE]
 
 
 def test_runs_are_recorded_and_summarised(crawled, store):

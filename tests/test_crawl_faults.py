@@ -7,16 +7,15 @@ crawl of the healed site shows that what was skipped is picked up later.
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
 import sys
-import threading
 import unicodedata
 
 import pytest
 
 from storage.store import Store
 from tests.conftest import REPO
+from tests.offsite import OtherHost
 from tests.replica import ReplicaSite, load_corpus
 from tests.replica.faults import (
     Charset, ControlChars, EndlessPagination, Huge, Redirect, Reset, Slow, Status, Truncate,
@@ -54,36 +53,6 @@ def scrapy_crawl(site, db):
          "-s", f"TINTUC_MAX_LISTING_PAGES={MAX_LISTING_PAGES}"],
         cwd=REPO, capture_output=True, text=True, timeout=300,
     )
-
-
-class OtherHost:
-    """A listener on another loopback address that counts the connections it receives."""
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.2", 0))
-        self.sock.settimeout(0.2)
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.2:{self.sock.getsockname()[1]}/elsewhere.htm"
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sock.close()
 
 
 @pytest.fixture(scope="module")

@@ -46,7 +46,7 @@ def test_the_page_budget_bounds_a_crawl_and_the_next_crawl_continues(replica, tm
         assert first < store.article_ids()
         left = [entry.url for entry in store.frontier(1000)]
         assert all("/ban-doc/" in url for url in left), left  # only what robots.txt forbids
-    refetched = [r for r in article_requests(replica) if r.decoded_path.rsplit("-", 1)[-1][:17] in first]
+    refetched = [r for r in article_requests(replica.requests) if r.decoded_path.rsplit("-", 1)[-1][:17] in first]
     assert refetched == []
 
 
@@ -59,12 +59,12 @@ def test_an_article_published_between_crawls_is_fetched_once(replica, tmp_path):
     replica.publish(article)
     replica.clear_requests()
     crawl(replica, db)
-    fetched = article_requests(replica)
+    fetched = article_requests(replica.requests)
     assert [r.decoded_path for r in fetched] == [article.path]
     assert stored_topics(db)[article.id] == {"environment", "vietnam-japan"}
     replica.clear_requests()
     crawl(replica, db)
-    assert article_requests(replica) == []  # re-check not due yet: a fresh article waits 3 hours
+    assert article_requests(replica.requests) == []  # re-check not due yet: a fresh article waits 3 hours
 
 
 def test_sigkill_mid_crawl_leaves_a_consistent_store_and_the_rerun_completes(replica, tmp_path):
@@ -105,7 +105,7 @@ def test_sigkill_mid_crawl_leaves_a_consistent_store_and_the_rerun_completes(rep
     for article in corpus.articles.values():
         if article.topics and not article.path.startswith("/ban-doc/"):
             assert topics.get(article.id) == set(article.topics), article.title
-    refetched = [r for r in article_requests(replica) if r.decoded_path[-21:-4] in before]
+    refetched = [r for r in article_requests(replica.requests) if r.decoded_path[-21:-4] in before]
     assert refetched == []
     with Store.open(db) as store:
         statuses = [run.status for run in store.runs(2)]
@@ -145,7 +145,7 @@ def test_an_edit_within_the_recheck_window_is_picked_up(replica, tmp_path):
     time.sleep(max(0.0, (now + timedelta(seconds=5) - datetime.now(VN)).total_seconds()))
     replica.clear_requests()
     crawl(replica, db, "--rechecks", "4s")
-    assert [r.decoded_path for r in article_requests(replica)] == [article.path]
+    assert [r.decoded_path for r in article_requests(replica.requests)] == [article.path]
     with Store.open(db) as store:
         second = store.article(article.id)
         assert store.runs(1)[0].articles_updated == 1

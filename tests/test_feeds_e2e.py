@@ -21,7 +21,7 @@ from feeds import generate, load_definitions
 from feeds.atom import check_atom
 from feeds.server import create_app
 from storage.store import Store
-from tests.conftest import crawl, tintuc
+from tests.conftest import tintuc
 from tests.feeds_support import (
     ATOM,
     FH,
@@ -33,7 +33,6 @@ from tests.feeds_support import (
     running_server,
     topics_from_row,
 )
-from tests.replica import ReplicaSite
 
 BASE = "http://127.0.0.1:8080/"
 SEED = "20211124202628584"
@@ -57,11 +56,8 @@ def definitions(extra=()):
 
 
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory):
-    db = tmp_path_factory.mktemp("feeds-e2e") / "tintuc.db"
-    with ReplicaSite() as site:
-        crawl(site, db)
-    return db
+def crawled(crawled_db):
+    return crawled_db
 
 
 @pytest.fixture(scope="module")

@@ -17,18 +17,9 @@ import pytest
 
 from storage.queries import EXPORT_COLUMNS
 from storage.store import Store
-from tests.conftest import REPO, crawl, tintuc
-from tests.replica import ReplicaSite
+from tests.conftest import REPO, tintuc
 
 SEED = "20211124202628584"  # "Việt Nam và Nhật Bản đối thoại về chính sách môi trường"
-
-
-@pytest.fixture(scope="module")
-def crawled_db(tmp_path_factory):
-    db = tmp_path_factory.mktemp("query-cli") / "tintuc.db"
-    with ReplicaSite() as site:
-        crawl(site, db)
-    return db
 
 
 @pytest.fixture(scope="module")

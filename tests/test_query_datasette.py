@@ -20,8 +20,7 @@ import yaml
 from click.testing import CliRunner
 
 from storage.store import Store
-from tests.conftest import REPO, crawl
-from tests.replica import ReplicaSite
+from tests.conftest import REPO
 from tintuc import browse
 from tintuc.cli import cli
 
@@ -36,12 +35,7 @@ PARAMETERS = {  # a value for each saved query's :parameters
 }
 
 
-@pytest.fixture(scope="module")
-def crawled_db(tmp_path_factory):
-    db = tmp_path_factory.mktemp("datasette") / "archive.db"
-    with ReplicaSite() as site:
-        crawl(site, db)
-    return db
+CRAWLED_DB_NAME = "archive.db"  # the metadata must follow the file name
 
 
 @pytest.fixture(scope="module")

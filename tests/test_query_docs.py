@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, crawl
-from tests.replica import ReplicaSite
+from tests.conftest import REPO
 
 SCHEMA_DOC = REPO / "docs" / "schema.md"
 SQLITE_UTILS = Path(sys.executable).with_name("sqlite-utils")
@@ -46,14 +45,6 @@ def sqlite_utils_lines() -> list[str]:
 
 def title(statement: str) -> str:
     return statement.splitlines()[0].removeprefix("-- ")
-
-
-@pytest.fixture(scope="module")
-def crawled_db(tmp_path_factory):
-    db = tmp_path_factory.mktemp("docs") / "tintuc.db"
-    with ReplicaSite() as site:
-        crawl(site, db)
-    return db
 
 
 @pytest.fixture(scope="module")

@@ -15,22 +15,12 @@ import pytest
 
 from storage.schema import APPLICATION_ID, MIGRATIONS, VERSION
 from storage.store import Store
-from tests.conftest import crawl
-from tests.replica import ReplicaSite
 from tintuc.model import Article, TopicMatch
 
 VIEWS = ("articles_flat", "topic_articles", "tagged_articles", "topic_month_counts",
          "crawl_history")
 TABLES = ("articles", "article_topics", "article_tags", "article_images", "crawl_runs",
           "fetch_state", "crawl_frontier")
-
-
-@pytest.fixture(scope="module")
-def crawled_db(tmp_path_factory):
-    db = tmp_path_factory.mktemp("views") / "tintuc.db"
-    with ReplicaSite() as site:
-        crawl(site, db)
-    return db
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ from pathlib import Path
 import feedparser
 from lxml import etree
 
+from tests.offsite import OtherHost
 from tests.replica import ReplicaSite
 from tests.replica.corpus import default_shared_dir
 from tests.replica.faults import Redirect
@@ -96,36 +97,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-class OtherHost:
-    """A listener on another loopback address: any connection to it is a request off the site."""
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.2", 0))
-        self.sock.settimeout(0.2)
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.2:{self.sock.getsockname()[1]}/off-site.htm"
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sock.close()
 
 
 class Service:
