@@ -144,6 +144,8 @@ def score_topic(topic: Topic, headline: str, body: str, rules: Rules) -> TopicMa
     contributions: dict[str, float] = {}
     groups: set[str] = set()
     for term in topic.terms:
+        if term.phrase not in headline and term.phrase not in body:
+            continue  # a plain substring test rules out most terms before any regex runs
         hits = len(term.pattern.findall(headline)) * rules.headline_factor
         hits += len(term.pattern.findall(body))
         if hits:
