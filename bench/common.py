@@ -72,7 +72,7 @@ class Config:
             new_articles=_env_int("BENCH_NEW_ARTICLES", 3 if quick else 10),
             store_sizes=_env_sizes("BENCH_STORE_SIZES", (100, 200, 400) if quick else (1_000, 10_000, 100_000)),
             feed_repeat=_env_int("BENCH_FEED_REPEAT", 1 if quick else 3),
-            serve_seconds=_env_float("BENCH_SERVE_SECONDS", 0.5 if quick else 4.0),
+            serve_seconds=_env_float("BENCH_SERVE_SECONDS", 0.5 if quick else 3.0),
             serve_connections=_env_int("BENCH_SERVE_CONNECTIONS", 8),
         )
 
