@@ -23,7 +23,7 @@ import sqlite_utils
 from storage.feed_queries import FeedQueries
 from storage.queries import QueryVerbs
 from storage.schema import APPLICATION_ID, FTS_TABLE, MIGRATIONS, VERSION
-from tintuc.model import Article, TopicMatch
+from tintuc.model import Article, Image, TopicMatch
 from tintuc.text import fold
 
 BUSY_TIMEOUT_MS = 30_000
@@ -318,6 +318,30 @@ class Store(FeedQueries, QueryVerbs):
             for row in self.db["article_images"].rows_where("site_id = ?", [site_id], order_by="position")
         ]
         return record
+
+    def load_article(self, site_id: str) -> Article | None:
+        """A stored article back as the `Article` extraction produced (to reclassify or edit it)."""
+        row = self.article(site_id)
+        if row is None:
+            return None
+        return Article(
+            site_id=row["site_id"],
+            url=row["url"],
+            title=row["title"],
+            body_text=row["body_text"],
+            body_html=row["body_html"],
+            sapo=row["sapo"],
+            authors=tuple(row["authors"]),
+            agency=row["agency"],
+            category=row["category"],
+            category_url=row["category_url"],
+            tags=tuple(row["tags"]),
+            published=row["published"],
+            modified=row["modified"],
+            lead_image=row["lead_image"],
+            images=tuple(Image(image["url"], image["caption"]) for image in row["images"]),
+            layout=row["layout"],
+        )
 
     def article_ids(self, topic: str | None = None) -> set[str]:
         """Ids of all stored articles, or of those in one topic."""

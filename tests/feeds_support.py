@@ -141,28 +141,6 @@ def save(store: Store, article: Article, topics=ENVIRONMENT, now: datetime = T0)
     store.save_article(article, topics, rules_version="test", now=now, next_check=None)
 
 
-def article_from_row(row: dict) -> Article:
-    """The stored article back as an `Article` (to simulate an edit of it)."""
-    return Article(
-        site_id=row["site_id"],
-        url=row["url"],
-        title=row["title"],
-        body_text=row["body_text"],
-        body_html=row["body_html"],
-        sapo=row["sapo"],
-        authors=tuple(row["authors"]),
-        agency=row["agency"],
-        category=row["category"],
-        category_url=row["category_url"],
-        tags=tuple(row["tags"]),
-        published=row["published"],
-        modified=row["modified"],
-        lead_image=row["lead_image"],
-        images=tuple(Image(i["url"], i["caption"]) for i in row["images"]),
-        layout=row["layout"],
-    )
-
-
 def topics_from_row(row: dict) -> tuple[TopicMatch, ...]:
     return tuple(TopicMatch(t, v["score"], tuple(v["terms"])) for t, v in row["topics"].items())
 

@@ -151,3 +151,20 @@ def test_an_edit_within_the_recheck_window_is_picked_up(replica, tmp_path):
         assert store.runs(1)[0].articles_updated == 1
     assert second["title"].endswith("(cập nhật)")
     assert second["updated"] > first["updated"] and second["next_check"] is None
+
+
+def test_reclassify_applies_edited_rules_without_fetching(replica, tmp_path):
+    from tests.conftest import tintuc
+
+    db = tmp_path / "r.db"
+    crawl(replica, db, "--max-pages", "8")
+    rules = (REPO / "crawler" / "topics.toml").read_text(encoding="utf-8")
+    stricter = tmp_path / "strict.toml"
+    stricter.write_text(rules.replace("threshold = 6", "threshold = 6000"), encoding="utf-8")
+    replica.clear_requests()
+    result = tintuc("reclassify", "--db", str(db), "--topics", str(stricter))
+    assert replica.requests == []
+    with Store.open(db) as store:
+        assert store.article_ids("environment") == set() and store.article_ids("vietnam-japan")
+    changed = int(result.stdout.split()[0])
+    assert changed > 0

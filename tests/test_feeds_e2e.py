@@ -25,7 +25,6 @@ from tests.conftest import tintuc
 from tests.feeds_support import (
     ATOM,
     FH,
-    article_from_row,
     assert_safe_content,
     assert_valid_atom,
     entries_by_id,
@@ -208,7 +207,7 @@ def test_an_edit_changes_one_entry_and_keeps_every_id(crawled, tmp_path):
         before = {p.relative_to(out).as_posix(): p.read_bytes() for p in atom_files(out)}
         row = store.article(SEED)
         edited = replace(
-            article_from_row(row),
+            store.load_article(SEED),
             body_text=row["body_text"] + "\n\nĐoạn bổ sung sau khi bài được sửa.",
             body_html=row["body_html"] + "\n<p>Đoạn bổ sung sau khi bài được sửa.</p>",
             modified="2021-11-25T08:00:00+07:00",

@@ -152,3 +152,9 @@ def test_a_failed_save_leaves_nothing_half_written(store):
     row = store.article(ARTICLE.site_id)
     assert row["title"] == ARTICLE.title and row["tags"] == ["ngập lụt", "Hà Nội"]
     assert store.integrity_check() == "ok"
+
+
+def test_load_article_gives_back_what_was_saved(store):
+    save(store)
+    assert store.load_article(ARTICLE.site_id) == ARTICLE
+    assert store.load_article("20000101000000000") is None
