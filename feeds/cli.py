@@ -11,21 +11,10 @@ from pathlib import Path
 
 import click
 
-DEFAULT_DB = "data/tintuc.db"
-DEFAULT_OUT = "data/feeds"
+from tintuc.options import db_option, host_option, out_option, port_option, topics_option
+
 DEFAULT_BASE_URL = "http://127.0.0.1:8080/"
 DEFAULT_MAX_AGE = 300
-
-out_option = click.option(
-    "--out",
-    "out",
-    envvar="TINTUC_OUT",
-    default=DEFAULT_OUT,
-    show_default=True,
-    show_envvar=True,
-    type=click.Path(file_okay=False),
-    help="Directory the feeds are written to and served from.",
-)
 
 
 def _feed_tables() -> list | None:
@@ -35,16 +24,7 @@ def _feed_tables() -> list | None:
 
 
 @click.command("feeds")
-@click.option(
-    "--db",
-    "db",
-    envvar="TINTUC_DB",
-    default=DEFAULT_DB,
-    show_default=True,
-    show_envvar=True,
-    type=click.Path(dir_okay=False),
-    help="SQLite database file.",
-)
+@db_option
 @out_option
 @click.option(
     "--base-url",
@@ -54,13 +34,7 @@ def _feed_tables() -> list | None:
     show_envvar=True,
     help="Public URL the output directory is served at (self links).",
 )
-@click.option(
-    "--topics",
-    envvar="TINTUC_TOPICS",
-    type=click.Path(exists=True, dir_okay=False),
-    show_envvar=True,
-    help="Topic rules file (default: the packaged crawler/topics.toml).",
-)
+@topics_option
 def feeds_command(db: str, out: str, base_url: str, topics: str | None) -> None:
     """Regenerate every Atom feed, its archive pages, index.html and feeds.opml.
 
@@ -108,23 +82,8 @@ def feeds_command(db: str, out: str, base_url: str, topics: str | None) -> None:
 
 @click.command("serve")
 @out_option
-@click.option(
-    "--host",
-    envvar="TINTUC_HOST",
-    default="127.0.0.1",
-    show_default=True,
-    show_envvar=True,
-    help="Address to listen on.",
-)
-@click.option(
-    "--port",
-    envvar="TINTUC_PORT",
-    type=click.IntRange(0, 65535),
-    default=8080,
-    show_default=True,
-    show_envvar=True,
-    help="Port to listen on.",
-)
+@host_option
+@port_option
 @click.option(
     "--max-age",
     envvar="TINTUC_MAX_AGE",

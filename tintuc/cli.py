@@ -14,35 +14,17 @@ import click
 
 from tintuc import __version__
 from tintuc.config import ConfigError, default_map, load_config
-
-DEFAULT_DB = "data/tintuc.db"
-DEFAULT_SITE = "https://baotintuc.vn"
-
-site_url_option = click.option(
-    "--site-url", envvar="TINTUC_SITE_URL", default=DEFAULT_SITE, show_default=True, show_envvar=True,
-    help="The site, or any mirror of it (links to baotintuc.vn map onto it).",
+from tintuc.options import (
+    db_option,
+    delay_option,
+    host_option,
+    max_pages_option,
+    out_option,
+    port_option,
+    rechecks_option,
+    site_url_option,
+    topics_option,
 )
-max_pages_option = click.option(
-    "--max-pages", envvar="TINTUC_MAX_PAGES", type=click.IntRange(min=1), default=300,
-    show_default=True, show_envvar=True, help="Page budget of a crawl.",
-)
-delay_option = click.option(
-    "--delay", envvar="TINTUC_DELAY", type=click.FloatRange(min=0), default=1.0, show_default=True,
-    show_envvar=True, help="Seconds between requests to the site.",
-)
-topics_option = click.option(
-    "--topics", envvar="TINTUC_TOPICS", type=click.Path(exists=True, dir_okay=False), show_envvar=True,
-    help="Topic rules file (default: the packaged crawler/topics.toml).",
-)
-rechecks_option = click.option(
-    "--rechecks", envvar="TINTUC_RECHECKS", default="3h,24h,3d", show_default=True, show_envvar=True,
-    help="When to fetch a new article again, after its publication, to catch edits.",
-)
-db_option = click.option(
-    "--db", "db", envvar="TINTUC_DB", default=DEFAULT_DB, show_default=True,
-    show_envvar=True, type=click.Path(dir_okay=False), help="SQLite database file.",
-)
-
 
 @click.group()
 @click.version_option(__version__, prog_name="tintuc")
@@ -164,12 +146,10 @@ def runs(db: str, limit: int, as_json: bool) -> None:
 
 @cli.command()
 @db_option
-@click.option("--out", envvar="TINTUC_OUT", default="data/feeds", show_default=True, show_envvar=True,
-              type=click.Path(file_okay=False), help="Directory of the published feeds.")
+@out_option
 @site_url_option
-@click.option("--host", envvar="TINTUC_HOST", default="127.0.0.1", show_default=True, show_envvar=True)
-@click.option("--port", envvar="TINTUC_PORT", type=click.IntRange(0, 65535), default=8080,
-              show_default=True, show_envvar=True)
+@host_option
+@port_option
 @click.option("--base-url", envvar="TINTUC_BASE_URL", default="", show_envvar=True,
               help="Public URL of the feeds (for self links). Default: http://HOST:PORT/")
 @click.option("--crawl-every", envvar="TINTUC_CRAWL_EVERY", default="30m", show_default=True,

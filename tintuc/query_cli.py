@@ -26,14 +26,8 @@ import click
 from storage.fts import SearchQueryError
 from storage.queries import EXPORT_COLUMNS, StoreStats
 from storage.store import StorageError, Store
+from tintuc.options import db_option
 
-DEFAULT_DB = "data/tintuc.db"
-
-# Declared here rather than imported from tintuc.cli, which imports this module.
-db_option = click.option(
-    "--db", "db", envvar="TINTUC_DB", default=DEFAULT_DB, show_default=True,
-    show_envvar=True, type=click.Path(dir_okay=False), help="SQLite database file.",
-)
 topic_option = click.option(
     "--topic", help="Only articles in this topic (environment, vietnam-japan).",
 )
