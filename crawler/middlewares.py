@@ -1,4 +1,4 @@
-"""Downloader middlewares: retries that back off, and the per-run page budget."""
+"""Downloader middlewares: robots.txt for every request, retries that back off, the page budget."""
 
 from __future__ import annotations
 
@@ -9,10 +9,46 @@ from datetime import datetime, timezone
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.robotstxt import RobotParser
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
+
+
+class EveryRequestRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, with two corrections.
+
+    A robots.txt the server fails to give (5xx, after retries) means "crawl nothing for now", as
+    RFC 9309 §2.3.1.4 asks: Scrapy would parse the error page and find no rules at all. A 4xx
+    means there are no rules (§2.3.1.3), whatever the error page says.
+
+    In Scrapy 2.19, requests that arrive while robots.txt is being fetched all await one
+    Deferred, but only the first awaiter receives the parser: the chain passes None to the
+    others, which then go out unchecked. At concurrency above 2 that let pages of a disallowed
+    section, queued at the start of a crawl, be fetched. Once the Deferred has fired, the parsed
+    rules (or None when robots.txt could not be fetched) are in `_parsers`; read them from there.
+    """
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        parser = await super().robot_parser(request)
+        settled = self._parsers.get(urlparse_cached(request).netloc)
+        return settled if settled is not None and not isinstance(settled, Deferred) else parser
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if response.status >= 500:
+            logger.warning("%s answered %d: nothing is fetched from %s in this crawl",
+                           response.url, response.status, netloc)
+            response = response.replace(body=DISALLOW_ALL)
+        elif response.status >= 400:
+            response = response.replace(body=b"")
+        await super()._parse_robots(response, netloc, request)
+
+
+DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 
 
 def retry_after_seconds(value: str | bytes | None, now: datetime) -> float | None:

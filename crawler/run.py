@@ -18,6 +18,7 @@ def crawl_settings(
     site_url: str,
     max_pages: int | None = None,
     delay: float | None = None,
+    concurrency: int | None = None,
     topics_path: str | None = None,
     rechecks: str | None = None,
 ) -> Settings:
@@ -34,6 +35,8 @@ def crawl_settings(
     if delay is not None:
         overrides["DOWNLOAD_DELAY"] = delay
         overrides["AUTOTHROTTLE_START_DELAY"] = delay
+    if concurrency is not None:
+        overrides["CONCURRENT_REQUESTS"] = overrides["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
     settings.setdict(overrides, priority="cmdline")
     return settings
 

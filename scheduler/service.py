@@ -43,6 +43,7 @@ class ServiceConfig:
     crawl_jitter: float | None = None  # seconds; default a tenth of the interval, at most 5 min
     crawl_timeout: str = "20m"  # a crawl still running after this is killed
     delay: float = 1.0  # politeness delay passed to each crawl
+    concurrency: int = 2  # requests in flight, passed to each crawl
     max_pages: int = 300
     topics: str | None = None
     rechecks: str = "3h,24h,3d"  # passed to each crawl
@@ -84,7 +85,7 @@ class Service:
     def _default_crawl_command(self) -> list[str]:
         c = self.config
         argv = [sys.executable, "-m", "tintuc.cli", "crawl", "--db", c.db, "--site-url", c.site_url,
-                "--delay", str(c.delay), "--max-pages", str(c.max_pages), "--rechecks", c.rechecks]
+                "--delay", str(c.delay), "--concurrency", str(c.concurrency), "--max-pages", str(c.max_pages), "--rechecks", c.rechecks]
         return argv + (["--topics", c.topics] if c.topics else [])
 
     # -- jobs ------------------------------------------------------------------------------------

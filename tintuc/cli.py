@@ -16,6 +16,7 @@ from tintuc import __version__
 from tintuc.config import ConfigError, default_map, load_config
 from tintuc.options import (
     db_option,
+    concurrency_option,
     delay_option,
     host_option,
     max_pages_option,
@@ -73,9 +74,10 @@ def setup_logging(verbose: int) -> None:
 @site_url_option
 @max_pages_option
 @delay_option
+@concurrency_option
 @topics_option
 @rechecks_option
-def crawl(db: str, site_url: str, max_pages: int, delay: float, topics: str | None,
+def crawl(db: str, site_url: str, max_pages: int, delay: float, concurrency: int, topics: str | None,
           rechecks: str) -> None:
     """Crawl the site once into the database, then print a summary.
 
@@ -93,7 +95,7 @@ def crawl(db: str, site_url: str, max_pages: int, delay: float, topics: str | No
     except (CrawlLockedError, ValueError) as error:
         raise click.ClickException(str(error)) from None
     run = run_crawl(rechecks=rechecks, db_path=db, site_url=site_url, max_pages=max_pages, delay=delay,
-                    topics_path=topics)
+                    concurrency=concurrency, topics_path=topics)
     if run is None:
         raise click.ClickException("the crawl did not start (see the log above)")
     click.echo(
@@ -160,6 +162,7 @@ def runs(db: str, limit: int, as_json: bool) -> None:
 @click.option("--crawl-timeout", envvar="TINTUC_CRAWL_TIMEOUT", default="20m", show_default=True,
               show_envvar=True, help="A crawl still running after this is killed.")
 @delay_option
+@concurrency_option
 @max_pages_option
 @topics_option
 @rechecks_option

@@ -40,6 +40,10 @@ delay_option = click.option(
     "--delay", envvar="TINTUC_DELAY", type=click.FloatRange(min=0), default=1.0, show_default=True,
     show_envvar=True, help="Seconds between requests to the site.",
 )
+concurrency_option = click.option(
+    "--concurrency", envvar="TINTUC_CONCURRENCY", type=click.IntRange(1, 16), default=2, show_default=True,
+    show_envvar=True, help="Requests in flight to the site at once (raise it only for your own mirror).",
+)
 topics_option = click.option(
     "--topics", envvar="TINTUC_TOPICS", type=click.Path(exists=True, dir_okay=False), show_envvar=True,
     help="Topic rules file (default: the packaged crawler/topics.toml).",

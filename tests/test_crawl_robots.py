@@ -1,0 +1,47 @@
+"""robots.txt binds every request of a crawl, including those queued before it was read."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from storage.store import FrontierEntry, Store
+from tests.conftest import crawl
+from tests.replica.faults import Status
+
+FORBIDDEN = [f"https://baotintuc.vn/ban-doc/bai-doc-gia-{n}-2021112420{n:02d}00000.htm" for n in range(12)]
+
+
+def test_pages_left_in_the_frontier_are_checked_against_robots_txt_too(replica, tmp_path):
+    # Pages a crawl starts with are all queued at once, while robots.txt is still being read;
+    # each of them must wait for the rules, not only the first.
+    db = tmp_path / "r.db"
+    with Store.open(db) as store:
+        store.add_to_frontier(
+            [FrontierEntry(url, "article", 10_000) for url in FORBIDDEN], now=datetime.now(timezone.utc),
+        )
+    crawl(replica, db, "--max-pages", "5", "--concurrency", "8")
+    paths = [r.decoded_path for r in replica.requests]
+    assert paths[0] == "/robots.txt"
+    assert [p for p in paths if p.startswith("/ban-doc/")] == []
+    assert len(paths) == 6, "the budget went to allowed pages"
+
+
+def test_a_robots_txt_the_server_fails_to_give_means_fetch_nothing_for_now(replica, tmp_path):
+    db = tmp_path / "u.db"
+    replica.add_fault("/robots.txt", Status(503, retry_after="0"))
+    crawl(replica, db, check=False)
+    assert {r.decoded_path for r in replica.requests} == {"/robots.txt"}  # retried, then nothing
+    replica.clear_faults()
+    replica.clear_requests()
+    crawl(replica, db)
+    with Store.open(db) as store:
+        assert len(store.article_ids()) > 50, "once robots.txt is back, the crawl proceeds"
+
+
+def test_a_missing_robots_txt_means_no_rules(replica, tmp_path):
+    db = tmp_path / "m.db"
+    replica.add_fault("/robots.txt", Status(404))
+    crawl(replica, db)
+    paths = [r.decoded_path for r in replica.requests]
+    assert paths.count("/robots.txt") == 1
+    assert [p for p in paths if p.startswith("/ban-doc/")], "with no rules, the reader section is crawled"
