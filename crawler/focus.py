@@ -8,7 +8,10 @@ cuts the tail, and what it cuts waits in the frontier for the next run.
 
 from __future__ import annotations
 
-from crawler.classify import Rules, prepare_text
+import functools
+from collections.abc import Callable
+
+from crawler.classify import Rules, count_phrase, prepare_text, words_of
 from crawler.urls import Kind
 
 # Base priority by kind of page; Scrapy fetches higher numbers first.
@@ -42,28 +45,33 @@ HINT_MIN_WEIGHT = 1.0
 def topic_hint(text: str, rules: Rules) -> float:
     """Sum of the weights of the topic terms that a short text (anchor, title, tag) uses."""
     prepared = prepare_text(text)
+    words = words_of(prepared)
     total = 0.0
-    for topic in rules.topics:
-        masked = topic.ignore.sub(" ", prepared) if topic.ignore is not None else prepared
-        total += sum(
-            term.weight
-            for term in topic.terms
-            if term.weight >= HINT_MIN_WEIGHT and term.pattern.search(masked)
-        )
+    for topic, terms in zip(rules.topics, rules.candidate_terms(words), strict=True):
+        strong = [term for term in terms if term.weight >= HINT_MIN_WEIGHT]
+        if not strong:
+            continue
+        masked = topic.mask(prepared, words)
+        total += sum(term.weight for term in strong if count_phrase(masked, term.phrase, 1))
     return total
+
+
+def memoised_topic_hint(rules: Rules, size: int = 65_536) -> Callable[[str], float]:
+    """`topic_hint` for one set of rules, remembering recent texts: a crawl meets the same
+    anchors (menus, "latest news", tag names) on page after page."""
+    return functools.lru_cache(maxsize=size)(functools.partial(topic_hint, rules=rules))
 
 
 def priority(
     kind: Kind,
     *,
-    text: str,
-    rules: Rules,
+    hint: float = 0.0,
     context: str = "page",
     from_relevant_page: bool = True,
     page: int = 1,
 ) -> int:
-    """The Scrapy priority of a link (higher first)."""
-    value = BASE[kind] + CONTEXT_BONUS.get(context, 0) + HINT_FACTOR * topic_hint(text, rules)
+    """The Scrapy priority of a link (higher first); `hint` is the `topic_hint` of its text."""
+    value = BASE[kind] + CONTEXT_BONUS.get(context, 0) + HINT_FACTOR * hint
     if not from_relevant_page:
         value -= OFF_TOPIC_PAGE_PENALTY
     return int(value - 10 * (page - 1))

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.classify import RulesError, classify, load_rules, parse_rules
+from crawler.classify import (
+    RulesError,
+    classify,
+    count_phrase,
+    load_rules,
+    parse_rules,
+    prepare_text,
+    score_topic,
+    words_of,
+)
 from tintuc.model import Article
 
 
@@ -94,3 +103,48 @@ def test_fingerprint_changes_with_the_rules():
     base = {"topics": {"t": {"threshold": 1, "terms": [{"weight": 1, "phrases": ["a"]}]}}}
     other = {"topics": {"t": {"threshold": 2, "terms": [{"weight": 1, "phrases": ["a"]}]}}}
     assert parse_rules(base).fingerprint != parse_rules(other).fingerprint
+
+
+@pytest.mark.parametrize(("text", "phrase", "limit", "expected"), [
+    ("lũ lụt và lũ quét", "lũ", 5, 2),
+    ("tích lũy vốn", "lũ", 5, 0),  # not inside a longer word, at its start…
+    ("lũlụt", "lũ", 5, 0),  # …or at its end
+    ("lũ, lũ; lũ. lũ", "lũ", 3, 3),  # counting stops at the limit
+    ("nhật bản nhật bản", "nhật bản", 5, 2),
+    ("việt nam - nhật bản", "nhật", 5, 1),
+    ("pm2.5 tăng", "pm2.5", 5, 1),
+    ("aaa", "aa", 5, 0),
+])
+def test_count_phrase_counts_whole_word_occurrences(text, phrase, limit, expected):
+    assert count_phrase(text, phrase, limit) == expected
+
+
+def test_a_term_does_not_match_across_an_ignored_phrase():
+    rules = parse_rules({"topics": {"t": {
+        "threshold": 1, "ignore": ["môi trường kinh doanh"],
+        "terms": [{"weight": 1, "phrases": ["cải thiện tốt"]}],
+    }}})
+    assert classify(article(body="Cải thiện tốt"), rules)
+    assert classify(article(body="Cải thiện môi trường kinh doanh tốt"), rules) == []
+
+
+def test_narrowing_to_candidate_terms_changes_no_score(rules):
+    # The word index only spares work: every term tried must give the same matches.
+    texts = [
+        "Việt Nam và Nhật Bản hợp tác ứng phó biến đổi khí hậu, giảm phát thải khí nhà kính",
+        "Cải thiện môi trường kinh doanh; JICA tài trợ ODA cho dự án xử lý nước thải ở Hà Nội",
+        "Bão số 3 gây lũ quét, sạt lở đất; ô nhiễm không khí PM2.5 ở mức nguy hại",
+        "Đội tuyển Việt Nam thắng Nhật Bản; cơn bão giá vàng; Tích lũy vốn",
+    ]
+    for title in texts:
+        for body in texts:
+            headline, text = prepare_text(title), prepare_text(body)
+            words = words_of(headline, text)
+            for topic, terms in zip(rules.topics, rules.candidate_terms(words), strict=True):
+                narrowed = score_topic(topic, headline, text, rules, terms, words)
+                assert narrowed == score_topic(topic, headline, text, rules), (topic.name, title, body)
+
+
+def test_a_phrase_without_a_word_is_a_rules_error():
+    with pytest.raises(RulesError, match="without a word"):
+        parse_rules({"topics": {"t": {"threshold": 1, "terms": [{"weight": 1, "phrases": ["-"]}]}}}, "r.toml")

@@ -27,7 +27,7 @@ from crawler import selectors as css
 from crawler.classify import classify, load_rules
 from crawler.encoding import decode_page, looks_truncated
 from crawler.extract import ExtractionError, extract_article
-from crawler.focus import priority, topic_hint
+from crawler.focus import memoised_topic_hint, priority
 from crawler.items import ArticleItem
 from crawler.lock import CrawlLock
 from crawler.middlewares import BudgetSpent
@@ -89,6 +89,7 @@ class BaotintucSpider(scrapy.Spider):
         self.rechecks = parse_rechecks(settings.get("TINTUC_RECHECKS"))
         self.allowed_domains = [self.site.host]
         self.rules = load_rules(settings.get("TINTUC_TOPICS"))
+        self.topic_hint = memoised_topic_hint(self.rules)
         self.lock = CrawlLock(db_path)
         self.lock.acquire()
         self.store = Store.open(db_path)
@@ -150,10 +151,9 @@ class BaotintucSpider(scrapy.Spider):
 
     def _link(self, url: str, kind: Kind, *, context: str, text: str = "", relevant: bool = True) -> Link:
         """A Link with its focused-crawl priority computed from what the link says."""
-        prio = priority(kind, text=text, rules=self.rules, context=context,
-                        from_relevant_page=relevant, page=page_number(url))
-        on_topic = bool(text) and topic_hint(text, self.rules) > 0
-        return Link(self.site.to_canonical(url), kind, prio, context, on_topic)
+        hint = self.topic_hint(text) if text else 0.0
+        prio = priority(kind, hint=hint, context=context, from_relevant_page=relevant, page=page_number(url))
+        return Link(self.site.to_canonical(url), kind, prio, context, hint > 0)
 
     # -- requests --------------------------------------------------------------------------------
 
@@ -329,7 +329,7 @@ class BaotintucSpider(scrapy.Spider):
                 text = " ".join(anchor.css("::text").getall()) + " " + anchor.attrib.get("title", "")
                 if kind is Kind.TAG:
                     text = tag_keyword(url)
-                    if topic_hint(text, self.rules) == 0:
+                    if self.topic_hint(text) == 0:
                         continue  # "Quảng Ngãi", "Hà Nội": tag pages that list every subject
                 if kind is Kind.LISTING and not relevant:
                     continue
