@@ -12,7 +12,9 @@ from datetime import datetime, timedelta, timezone
 
 from storage.store import Store
 from tests.conftest import REPO, article_requests, crawl
+from crawler.urls import page_number
 from tests.replica import load_corpus
+from tests.replica.site import tag_keyword
 
 VN = timezone(timedelta(hours=7))
 
@@ -65,6 +67,23 @@ def test_an_article_published_between_crawls_is_fetched_once(replica, tmp_path):
     replica.clear_requests()
     crawl(replica, db)
     assert article_requests(replica.requests) == []  # re-check not due yet: a fresh article waits 3 hours
+
+
+def test_after_a_new_article_listings_are_walked_only_as_deep_as_it_reaches(replica, tmp_path):
+    # Every page shows the newest articles in its "latest news" box; that must not send the
+    # crawler down every listing. Only a listing whose own items show an unseen article is
+    # followed one page further.
+    db = tmp_path / "d.db"
+    crawl(replica, db)
+    article = new_article(replica, like="20211124202628584", site_id=datetime.now(VN).strftime("%Y%m%d%H%M%S") + "321",
+                          title="Nhật Bản hỗ trợ Việt Nam xử lý rác thải nhựa đại dương")
+    replica.publish(article)
+    replica.clear_requests()
+    crawl(replica, db)
+    listing_it = {f"/tags/{tag_keyword(tag)}" for tag in article.tags} | {f"/{article.category.key}"}
+    deeper = [r.decoded_path for r in replica.requests if page_number("http://x" + r.decoded_path) > 1]
+    assert all(path.rsplit("/trang-", 1)[0] in listing_it for path in deeper), deeper
+    assert all(path.endswith("/trang-2.htm") for path in deeper), "page 2 lists only articles met before"
 
 
 def test_sigkill_mid_crawl_leaves_a_consistent_store_and_the_rerun_completes(replica, tmp_path):

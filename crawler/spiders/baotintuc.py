@@ -95,11 +95,19 @@ class BaotintucSpider(scrapy.Spider):
         self.store = Store.open(db_path)
         self.known = self.store.known_articles()
         self.fetch_state = self.store.fetch_states()
+        self.seen_before = self._articles_seen_before()
         self.now = utc_now()
         self.run_stats = RunStats()
         self.run_id = self.store.start_run(self.site.base_url, now=self.now)
         self.pages_fetched = 0
         self.scheduled: set[str] = set()  # article ids and page URLs requested in this run
+
+    def _articles_seen_before(self) -> set[str]:
+        """Ids of the articles earlier crawls met: stored, fetched (even if gone since), or
+        waiting in the frontier (where robots.txt may keep them forever)."""
+        urls = [url for url, state in self.fetch_state.items() if state.kind == Kind.ARTICLE.value]
+        urls += [entry.url for entry in self.store.frontier(self.frontier_keep) if entry.kind == Kind.ARTICLE.value]
+        return set(self.known) | {site_id for url in urls if (site_id := article_id(url))}
 
     def _closed(self, spider: scrapy.Spider, reason: str) -> None:
         status = {"finished": "ok", "shutdown": "interrupted"}.get(reason, "failed")
@@ -249,11 +257,15 @@ class BaotintucSpider(scrapy.Spider):
         kind = response.meta["kind"]
         links = list(self._links(response, relevant=True, item_context="listing"))
         articles = [link for link in links if link.kind is Kind.ARTICLE]
-        # Go one page deeper only while pages still list articles we do not have.
-        fresh = any(article_id(link.url) not in self.known for link in articles)
-        limit = self.max_tag_pages if kind is Kind.TAG else self.max_listing_pages
+        # Go one page deeper only while the page's own items include an article no earlier
+        # crawl met. Not any link: the "latest news" boxes show the newest articles on every
+        # page, which would send each crawl after new articles to the depth limit.
         listed = response.css(", ".join(css.LISTING_ITEMS))
-        if fresh and listed and page_number(response.url) < limit:
+        listed_ids = {article_id(url) for href in listed.css("a::attr(href)").getall()
+                      if (url := self.site.absolute(href, response.url))}
+        fresh = bool(listed_ids - {None} - self.seen_before)
+        limit = self.max_tag_pages if kind is Kind.TAG else self.max_listing_pages
+        if fresh and page_number(response.url) < limit:
             url = next_page(response.meta["canonical"])
             links.append(self._link(url, kind, context="listing", text=tag_keyword(url)))
         self._record_page(response, relevant_links=sum(link.on_topic for link in articles))
