@@ -56,6 +56,11 @@ def topic_hint(text: str, rules: Rules) -> float:
     return total
 
 
+def context_bonus(context: str) -> int:
+    """How much finding a link in this context says for its target (0 for unknown contexts)."""
+    return CONTEXT_BONUS.get(context, 0)
+
+
 def memoised_topic_hint(rules: Rules, size: int = 65_536) -> Callable[[str], float]:
     """`topic_hint` for one set of rules, remembering recent texts: a crawl meets the same
     anchors (menus, "latest news", tag names) on page after page."""
@@ -71,7 +76,7 @@ def priority(
     page: int = 1,
 ) -> int:
     """The Scrapy priority of a link (higher first); `hint` is the `topic_hint` of its text."""
-    value = BASE[kind] + CONTEXT_BONUS.get(context, 0) + HINT_FACTOR * hint
+    value = BASE[kind] + context_bonus(context) + HINT_FACTOR * hint
     if not from_relevant_page:
         value -= OFF_TOPIC_PAGE_PENALTY
     return int(value - 10 * (page - 1))

@@ -110,6 +110,13 @@ class Site:
         url = urljoin(base, href)
         return url if self.owns(url) else None
 
+    def resolve(self, href: str, base: str) -> tuple[str, Kind] | None:
+        """The canonical URL and kind of the page a link found on `base` leads to; None when it
+        leaves the site or leads to no page the crawler knows."""
+        url = self.absolute(href, base)
+        kind = kind_of(url) if url else None
+        return None if kind is None else (self.to_canonical(url), kind)  # type: ignore[arg-type]
+
     def to_canonical(self, url: str) -> str:
         """The public URL for a site URL: https, no www, no fragment, no query on articles."""
         parts = urlsplit(safe_url_string(url))

@@ -58,3 +58,14 @@ def test_links_off_the_site_are_refused(href):
 def test_tag_urls_are_percent_encoded_for_fetching():
     assert MIRROR.to_fetch("https://baotintuc.vn/tags/môi+trường.htm") == \
         "http://127.0.0.1:8123/tags/m%C3%B4i+tr%C6%B0%E1%BB%9Dng.htm"
+
+
+@pytest.mark.parametrize(("href", "expected"), [
+    ("/thoi-su/bai-20211124202628584.htm#comments", ("https://baotintuc.vn/thoi-su/bai-20211124202628584.htm", Kind.ARTICLE)),
+    ("http://www.baotintuc.vn/tags/jica.htm", ("https://baotintuc.vn/tags/jica.htm", Kind.TAG)),
+    ("trang-2.htm", ("https://baotintuc.vn/thoi-su-472ct0/trang-2.htm", Kind.LISTING)),  # relative to the page
+    ("/lien-he.htm", None),  # a page the crawler does not know
+    ("https://example.com/thoi-su/bai-20211124202628584.htm", None),  # off the site
+])
+def test_resolve_gives_a_links_canonical_url_and_kind(href, expected):
+    assert MIRROR.resolve(href, "http://127.0.0.1:8123/thoi-su-472ct0/trang-1.htm") == expected

@@ -11,12 +11,15 @@ to fetch and records what happened.
 from __future__ import annotations
 
 import codecs
+import functools
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 import scrapy
+from lxml import etree
+from parsel.csstranslator import HTMLTranslator
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
@@ -27,7 +30,7 @@ from crawler import selectors as css
 from crawler.classify import classify, load_rules
 from crawler.encoding import decode_page, looks_truncated
 from crawler.extract import ExtractionError, extract_article
-from crawler.focus import memoised_topic_hint, priority
+from crawler.focus import context_bonus, memoised_topic_hint, priority
 from crawler.items import ArticleItem
 from crawler.lock import CrawlLock
 from crawler.middlewares import BudgetSpent
@@ -38,7 +41,6 @@ from crawler.urls import (
     Kind,
     Site,
     article_id,
-    kind_of,
     next_page,
     page_number,
     tag_keyword,
@@ -59,6 +61,11 @@ class Link:
     context: str  # where it was found (a box name, "rss", "start", "frontier"…)
     on_topic: bool = False  # its anchor text uses the topics' vocabulary
 
+
+# The link queries, compiled once to lxml XPath: a page has hundreds of links, and parsel would
+# wrap each one in a Selector.
+_LINK_BOXES = tuple((name, etree.XPath(HTMLTranslator().css_to_xpath(query))) for name, query in css.ARTICLE_LINK_BOXES)
+_ALL_LINKS = etree.XPath(HTMLTranslator().css_to_xpath(css.MENU_LINKS))
 
 # Responses the callbacks handle themselves rather than as errors.
 HANDLED_STATUSES = [304, 404, 410]
@@ -90,6 +97,9 @@ class BaotintucSpider(scrapy.Spider):
         self.allowed_domains = [self.site.host]
         self.rules = load_rules(settings.get("TINTUC_TOPICS"))
         self.topic_hint = memoised_topic_hint(self.rules)
+        self._resolve_anywhere = functools.lru_cache(maxsize=65_536)(
+            functools.partial(self.site.resolve, base=self.site.base_url)
+        )
         self.lock = CrawlLock(db_path)
         self.lock.acquire()
         self.store = Store.open(db_path)
@@ -158,10 +168,11 @@ class BaotintucSpider(scrapy.Spider):
         yield from self._follow(links)
 
     def _link(self, url: str, kind: Kind, *, context: str, text: str = "", relevant: bool = True) -> Link:
-        """A Link with its focused-crawl priority computed from what the link says."""
+        """A Link to a canonical URL, with its focused-crawl priority computed from what the
+        link says."""
         hint = self.topic_hint(text) if text else 0.0
         prio = priority(kind, hint=hint, context=context, from_relevant_page=relevant, page=page_number(url))
-        return Link(self.site.to_canonical(url), kind, prio, context, hint > 0)
+        return Link(url, kind, prio, context, hint > 0)
 
     # -- requests --------------------------------------------------------------------------------
 
@@ -261,8 +272,8 @@ class BaotintucSpider(scrapy.Spider):
         # crawl met. Not any link: the "latest news" boxes show the newest articles on every
         # page, which would send each crawl after new articles to the depth limit.
         listed = response.css(", ".join(css.LISTING_ITEMS))
-        listed_ids = {article_id(url) for href in listed.css("a::attr(href)").getall()
-                      if (url := self.site.absolute(href, response.url))}
+        listed_ids = {article_id(target[0]) for href in listed.css("a::attr(href)").getall()
+                      if (target := self._resolve(href, response.url))}
         fresh = bool(listed_ids - {None} - self.seen_before)
         limit = self.max_tag_pages if kind is Kind.TAG else self.max_listing_pages
         if fresh and page_number(response.url) < limit:
@@ -276,9 +287,9 @@ class BaotintucSpider(scrapy.Spider):
             return
         feeds = []
         for href in response.css(css.RSS_INDEX_LINKS + "::attr(href)").getall():
-            url = self.site.absolute(href, response.url)
-            if url and kind_of(url) is Kind.RSS:
-                feeds.append(self._link(url, Kind.RSS, context="rss"))
+            target = self._resolve(href, response.url)
+            if target and target[1] is Kind.RSS:
+                feeds.append(self._link(target[0], Kind.RSS, context="rss"))
         logger.info("rss.htm lists %d feeds", len(feeds))
         self._record_page(response, relevant_links=len(feeds))
         yield from self._follow(feeds)
@@ -294,10 +305,10 @@ class BaotintucSpider(scrapy.Spider):
             items = []
         for item in items:
             href = clean_line(item.xpath("link/text()").get() or item.xpath("guid/text()").get())
-            url = self.site.absolute(href, response.url)
-            if url and kind_of(url) is Kind.ARTICLE:
+            target = self._resolve(href, response.url)
+            if target and target[1] is Kind.ARTICLE:
                 text = " ".join(item.xpath("title/text()").getall() + item.xpath("description/text()").getall())
-                links.append(self._link(url, Kind.ARTICLE, context="rss", text=text))
+                links.append(self._link(target[0], Kind.ARTICLE, context="rss", text=text))
         self._record_page(response, relevant_links=sum(link.on_topic for link in links))
         yield from self._follow(links)
 
@@ -328,30 +339,46 @@ class BaotintucSpider(scrapy.Spider):
     # -- discovery -------------------------------------------------------------------------------
 
     def _links(self, response: Response, *, relevant: bool, item_context: str = "page") -> Iterator[Link]:
-        """Every link worth following on a page, the best-placed one for each target."""
+        """Every link worth following on a page, the best-placed one for each target.
+
+        An anchor inside one of the known boxes takes the box's name as its context (the first
+        box, in decreasing trust, or the page's own context when that says more).
+        """
+        root = response.selector.root
+        box_of: dict = {}
+        for name, query in _LINK_BOXES:
+            for anchor in query(root):
+                box_of.setdefault(anchor, name)
         best: dict[str, Link] = {}
-        contexts = [(name, query) for name, query in css.ARTICLE_LINK_BOXES]
-        contexts += [(item_context, css.MENU_LINKS)]
-        for context, query in contexts:
-            for anchor in response.css(query):
-                url = self.site.absolute(anchor.attrib.get("href", ""), response.url)
-                kind = kind_of(url) if url else None
-                if kind is None or kind is Kind.RSS:
-                    continue
-                text = " ".join(anchor.css("::text").getall()) + " " + anchor.attrib.get("title", "")
-                if kind is Kind.TAG:
-                    text = tag_keyword(url)
-                    if self.topic_hint(text) == 0:
-                        continue  # "Quảng Ngãi", "Hà Nội": tag pages that list every subject
-                if kind is Kind.LISTING and not relevant:
-                    continue
-                if kind in (Kind.LISTING, Kind.TAG) and page_number(url) > 1:
-                    continue  # deeper pages are walked one by one, while they hold new articles
-                link = self._link(url, kind, context=context, text=text, relevant=relevant)
-                key = article_id(link.url) or link.url
-                if key not in best or best[key].priority < link.priority:
-                    best[key] = link
+        for anchor in _ALL_LINKS(root):
+            target = self._resolve(anchor.get("href", ""), response.url)
+            if target is None or target[1] is Kind.RSS:
+                continue
+            url, kind = target
+            if kind is Kind.TAG:
+                text = tag_keyword(url)
+                if self.topic_hint(text) == 0:
+                    continue  # "Quảng Ngãi", "Hà Nội": tag pages that list every subject
+            else:
+                text = " ".join(anchor.itertext()) + " " + anchor.get("title", "")
+            if kind is Kind.LISTING and not relevant:
+                continue
+            if kind in (Kind.LISTING, Kind.TAG) and page_number(url) > 1:
+                continue  # deeper pages are walked one by one, while they hold new articles
+            context = max(box_of.get(anchor, item_context), item_context, key=context_bonus)
+            link = self._link(url, kind, context=context, text=text, relevant=relevant)
+            key = article_id(url) or url
+            if key not in best or best[key].priority < link.priority:
+                best[key] = link
         yield from best.values()
+
+    def _resolve(self, href: str, base: str) -> tuple[str, Kind] | None:
+        """`Site.resolve`, remembered for links that mean the same on every page (root-relative
+        or absolute): menus and boxes repeat them on page after page."""
+        href = href.strip()
+        if href.startswith(("http://", "https://")) or (href.startswith("/") and not href.startswith("//")):
+            return self._resolve_anywhere(href)
+        return self.site.resolve(href, base)
 
     def _follow(self, links: Iterable[Link]) -> Iterator[Request]:
         """Requests for the links not requested yet; they enter the frontier at once, so a
