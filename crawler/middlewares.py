@@ -14,17 +14,22 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
+
+DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+ROBOTS_UNREACHABLE_STAT = "tintuc/robotstxt_unreachable"  # why robots.txt could not be had
 
 
 class EveryRequestRobotsTxtMiddleware(RobotsTxtMiddleware):
     """Scrapy's robots.txt middleware, with two corrections.
 
-    A robots.txt the server fails to give (5xx, after retries) means "crawl nothing for now", as
-    RFC 9309 §2.3.1.4 asks: Scrapy would parse the error page and find no rules at all. A 4xx
-    means there are no rules (§2.3.1.3), whatever the error page says.
+    A robots.txt that cannot be had (5xx or a network error, after retries) means "crawl
+    nothing for now", as RFC 9309 §2.3.1.4 asks; Scrapy would parse the error page, or give up
+    on rules, and crawl everything. A 4xx means there are no rules (§2.3.1.3), whatever the
+    error page says.
 
     In Scrapy 2.19, requests that arrive while robots.txt is being fetched all await one
     Deferred, but only the first awaiter receives the parser: the chain passes None to the
@@ -40,15 +45,25 @@ class EveryRequestRobotsTxtMiddleware(RobotsTxtMiddleware):
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         if response.status >= 500:
-            logger.warning("%s answered %d: nothing is fetched from %s in this crawl",
-                           response.url, response.status, netloc)
+            self._unreachable(netloc, f"HTTP {response.status}")
             response = response.replace(body=DISALLOW_ALL)
         elif response.status >= 400:
             response = response.replace(body=b"")
         await super()._parse_robots(response, netloc, request)
 
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if isinstance(exc, IgnoreRequest):  # our own decision (the page budget): no rules
+            super()._robots_error(exc, netloc)
+            return
+        self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
+        self._unreachable(netloc, type(exc).__name__)
+        waiting = self._parsers[netloc]
+        self._parsers[netloc] = build_from_crawler(self._parserimpl, self.crawler, DISALLOW_ALL)
+        waiting.callback(self._parsers[netloc])  # type: ignore[union-attr]
 
-DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+    def _unreachable(self, netloc: str, why: str) -> None:
+        logger.error("robots.txt of %s unreachable (%s): nothing is fetched from it in this crawl", netloc, why)
+        self._stats.set_value(ROBOTS_UNREACHABLE_STAT, why)
 
 
 def retry_after_seconds(value: str | bytes | None, now: datetime) -> float | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime, timezone
 
 from storage.store import FrontierEntry, Store
-from tests.conftest import crawl
-from tests.replica.faults import Status
+from tests.conftest import REPO, crawl
+from tests.replica.faults import Reset, Status
 
 FORBIDDEN = [f"https://baotintuc.vn/ban-doc/bai-doc-gia-{n}-2021112420{n:02d}00000.htm" for n in range(12)]
 
@@ -29,8 +31,12 @@ def test_pages_left_in_the_frontier_are_checked_against_robots_txt_too(replica, 
 def test_a_robots_txt_the_server_fails_to_give_means_fetch_nothing_for_now(replica, tmp_path):
     db = tmp_path / "u.db"
     replica.add_fault("/robots.txt", Status(503, retry_after="0"))
-    crawl(replica, db, check=False)
+    result = crawl(replica, db, check=False)
     assert {r.decoded_path for r in replica.requests} == {"/robots.txt"}  # retried, then nothing
+    assert result.returncode == 1, "a crawl that may not look is a failed crawl, for the operator to see"
+    with Store.open(db) as store:
+        run = store.runs(limit=1)[0]
+    assert (run.status, run.message) == ("failed", "robots.txt unreachable (HTTP 503): nothing fetched")
     replica.clear_faults()
     replica.clear_requests()
     crawl(replica, db)
@@ -45,3 +51,18 @@ def test_a_missing_robots_txt_means_no_rules(replica, tmp_path):
     paths = [r.decoded_path for r in replica.requests]
     assert paths.count("/robots.txt") == 1
     assert [p for p in paths if p.startswith("/ban-doc/")], "with no rules, the reader section is crawled"
+
+
+def test_a_robots_txt_lost_to_network_errors_means_fetch_nothing_for_now(replica, tmp_path):
+    db = tmp_path / "n.db"
+    replica.add_fault("/robots.txt", Reset())
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "baotintuc", "-a", f"site_url={replica.url}", "-a", f"db={db}",
+         "-s", "DOWNLOAD_DELAY=0", "-s", "TINTUC_BACKOFF_BASE=0.05"],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]  # Scrapy's own exit status
+    assert {r.decoded_path for r in replica.requests} == {"/robots.txt"}
+    with Store.open(db) as store:
+        run = store.runs(limit=1)[0]
+    assert run.status == "failed" and run.message.startswith("robots.txt unreachable ("), run.message

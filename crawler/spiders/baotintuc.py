@@ -33,7 +33,7 @@ from crawler.extract import ExtractionError, extract_article
 from crawler.focus import context_bonus, memoised_topic_hint, priority
 from crawler.items import ArticleItem
 from crawler.lock import CrawlLock
-from crawler.middlewares import BudgetSpent
+from crawler.middlewares import ROBOTS_UNREACHABLE_STAT, BudgetSpent
 from crawler.policy import conditional_headers, is_due, next_check, parse_rechecks
 from crawler.urls import (
     RSS_INDEX_PATH,
@@ -121,9 +121,12 @@ class BaotintucSpider(scrapy.Spider):
 
     def _closed(self, spider: scrapy.Spider, reason: str) -> None:
         status = {"finished": "ok", "shutdown": "interrupted"}.get(reason, "failed")
+        message = "" if status == "ok" else f"closed: {reason}"
         if reason == "finished" and self.run_stats.pages == 0 and self.run_stats.failures:
             status = "failed"
-        message = "" if status == "ok" else f"closed: {reason}"
+        if why := self.crawler.stats.get_value(ROBOTS_UNREACHABLE_STAT):
+            # Not a crawl that found nothing new: one that was not allowed to look.
+            status, message = "failed", f"robots.txt unreachable ({why}): nothing fetched"
         self.store.prune_frontier(self.frontier_keep)
         self.store.finish_run(self.run_id, self.run_stats, status=status, now=utc_now(), message=message)
         s = self.run_stats
