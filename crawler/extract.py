@@ -69,12 +69,13 @@ class ExtractionError(ValueError):
         self.reason = reason
 
 
-def extract_article(page: str, url: str, *, site: Site = Site()) -> Article:
-    """Extract an article from its page HTML. `url` is where the page was fetched from.
+def extract_article(page: str, url: str, *, site: Site = Site(), parsed: Selector | None = None) -> Article:
+    """Extract an article from its page HTML. `url` is where the page was fetched from;
+    `parsed`, the same page already parsed, spares a second parse (it is not modified).
 
     Raises `ExtractionError` when the page has no article id, title or body.
     """
-    sel = Selector(text=page)
+    sel = parsed if parsed is not None else Selector(text=page)
     canonical = _canonical_url(sel, url, site)
     site_id = article_id(canonical)
     if not site_id:

@@ -19,6 +19,7 @@ from datetime import datetime
 
 import scrapy
 from lxml import etree
+from parsel import Selector
 from parsel.csstranslator import HTMLTranslator
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest
@@ -245,8 +246,9 @@ class BaotintucSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterator[Request | ArticleItem]:
         if not self._received(response) or (page := self._page_text(response)) is None:
             return
+        parsed = Selector(text=page)  # once, for the article and for its links
         try:
-            article = extract_article(page, response.url, site=self.site)
+            article = extract_article(page, response.url, site=self.site, parsed=parsed)
         except ExtractionError as error:
             self.run_stats.extraction_failures += 1
             logger.warning("extraction failed: %s", error)
@@ -263,18 +265,19 @@ class BaotintucSpider(scrapy.Spider):
         )
         if article.url != response.meta["canonical"]:  # fetched under another URL variant
             self.store.record_fetch(response.meta["canonical"], "article", response.status, now=utc_now())
-        yield from self._follow(self._links(response, relevant=bool(topics)))
+        yield from self._follow(self._links(parsed, response.url, relevant=bool(topics)))
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
-        if not self._received(response) or self._page_text(response) is None:
+        if not self._received(response) or (page := self._page_text(response)) is None:
             return
         kind = response.meta["kind"]
-        links = list(self._links(response, relevant=True, item_context="listing"))
+        parsed = Selector(text=page)
+        links = list(self._links(parsed, response.url, relevant=True, item_context="listing"))
         articles = [link for link in links if link.kind is Kind.ARTICLE]
         # Go one page deeper only while the page's own items include an article no earlier
         # crawl met. Not any link: the "latest news" boxes show the newest articles on every
         # page, which would send each crawl after new articles to the depth limit.
-        listed = response.css(", ".join(css.LISTING_ITEMS))
+        listed = parsed.css(", ".join(css.LISTING_ITEMS))
         listed_ids = {article_id(target[0]) for href in listed.css("a::attr(href)").getall()
                       if (target := self._resolve(href, response.url))}
         fresh = bool(listed_ids - {None} - self.seen_before)
@@ -341,20 +344,20 @@ class BaotintucSpider(scrapy.Spider):
 
     # -- discovery -------------------------------------------------------------------------------
 
-    def _links(self, response: Response, *, relevant: bool, item_context: str = "page") -> Iterator[Link]:
-        """Every link worth following on a page, the best-placed one for each target.
+    def _links(self, page: Selector, page_url: str, *, relevant: bool, item_context: str = "page") -> Iterator[Link]:
+        """Every link worth following on a parsed page, the best-placed one for each target.
 
         An anchor inside one of the known boxes takes the box's name as its context (the first
         box, in decreasing trust, or the page's own context when that says more).
         """
-        root = response.selector.root
+        root = page.root
         box_of: dict = {}
         for name, query in _LINK_BOXES:
             for anchor in query(root):
                 box_of.setdefault(anchor, name)
         best: dict[str, Link] = {}
         for anchor in _ALL_LINKS(root):
-            target = self._resolve(anchor.get("href", ""), response.url)
+            target = self._resolve(anchor.get("href", ""), page_url)
             if target is None or target[1] is Kind.RSS:
                 continue
             url, kind = target
