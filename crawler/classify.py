@@ -4,10 +4,11 @@ The rules are data (`crawler/topics.toml`, documented there). Matching is Vietna
 NFC and case-folded, whole words only ("nhật" never matches inside another word), dashes
 unified, phrases that use a topic word in another sense blanked out before counting.
 
-Speed: a term can only match a text that contains each of its words as a whole word, so the
+Speed: a term can only occur in a text that has each of its words as a whole word, so the
 text's set of words, looked up in an index of the terms by their first word, picks the few
-terms worth a regex. The result is the same as running every term's regex; only faster
-(classifying must cost little beside extracting, and the crawler scores every link text).
+terms worth counting, and `count_phrase` counts them with a literal search. The scores are the
+same as matching every term's whole-word pattern, at a fraction of the cost: classifying must
+cost little beside extracting, and the crawler scores every link text it meets.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class Term:
     phrase: str
     weight: float
     group: str
-    words: frozenset[str]  # each must be a word of a text for the pattern to match it
+    words: frozenset[str]  # each must be a word of a text for the phrase to occur in it
 
 
 @dataclass(frozen=True)
