@@ -1,7 +1,10 @@
-"""Archive paging (RFC 5005): the pure plan, then the published pages and their stability."""
+"""Archive paging (RFC 5005): the pure plan, a plan carried forward, then the published pages
+and their stability."""
 
 from __future__ import annotations
 
+import random
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import lxml.etree
@@ -9,7 +12,7 @@ import pytest
 
 from crawler.classify import load_rules
 from feeds import generate, load_definitions
-from feeds.archive import arrival, plan
+from feeds.archive import Placement, Step, advance, arrival, layout, plan
 from storage.feed_queries import CrawlWindow, FeedMember
 from storage.store import RunStats, Store
 from tests.feeds_support import ATOM, FH, T0, assert_valid_atom, entries_by_id, make_article, save
@@ -80,6 +83,101 @@ def test_without_archive_or_with_max_age_there_are_no_pages():
     now = datetime(2026, 1, 31, tzinfo=timezone.utc)
     layout = plan(members, [CRAWL_1], limit=50, page_size=None, max_age_days=5, now=now)
     assert len(layout.current) == 5
+
+
+# -- a layout carried forward --------------------------------------------------------------------
+
+
+def carried(before: Placement, step: Step) -> Placement:
+    """What the caller keeps (feeds.manifest), updated by a step."""
+    unpaged = (set(before.unpaged) - set(step.left)) | set(step.joined)
+    return Placement(step.layout, before.pages + step.appended, tuple(sorted(unpaged)))
+
+
+def locate(placement: Placement, site_ids) -> dict:
+    where = {i: (n, time) for n, page in enumerate(placement.pages, 1) for i, time in page}
+    where.update({i: (0, 0) for i in placement.unpaged})
+    return {i: where[i] for i in site_ids if i in where}
+
+
+def forward(before: Placement, changed, members, windows, *, limit, page_size):
+    """`advance` as the regeneration calls it: the changed among the members, where they were."""
+    now = [m for m in members if m.site_id in changed]
+    return advance(
+        before.layout, changed, now, locate(before, changed), windows,
+        limit=limit, page_size=page_size,
+    )  # fmt: skip
+
+
+def crawl_window(hour: int, running: bool = False) -> CrawlWindow:
+    start = f"2026-11-01T{hour:02d}:00:00+00:00"
+    return CrawlWindow(start, None if running else f"2026-11-01T{hour:02d}:10:00+00:00", running)
+
+
+def random_member(rng: random.Random, n: int, hour: int) -> FeedMember:
+    minute = rng.choice([1, 5, 9, 30])  # within that hour's crawl, or after it
+    return member(n, f"2026-11-01T{hour:02d}:{minute:02d}:00+00:00", day=rng.randrange(40))
+
+
+@pytest.mark.parametrize("page_size", [3, None])
+@pytest.mark.parametrize("seed", range(200))
+def test_a_layout_carried_forward_is_the_layout_made_from_scratch(seed, page_size):
+    rng = random.Random(seed)
+    hours = rng.randrange(1, 6)
+    running = rng.random() < 0.5  # the last crawl has not finished yet
+    windows = [crawl_window(h, running and h == hours - 1) for h in range(hours)]
+    members = [random_member(rng, n, rng.randrange(hours)) for n in range(rng.randrange(25))]
+    before = layout(members, windows, limit=4, page_size=page_size)
+    # What happens next: that crawl finishes, more crawls bring articles, some articles are
+    # fetched again (unchanged, edited, re-dated), some leave the feed, others never were in it.
+    later = [crawl_window(h) for h in range(hours + rng.randrange(3))]
+    changed: set[str] = set()
+    after = []
+    for m in members:
+        roll = rng.random()
+        if roll < 0.05:
+            changed.add(m.site_id)  # left the feed
+        elif roll < 0.08:
+            changed.add(m.site_id)  # re-dated by the site
+            after.append(replace(m, published=member(0, day=rng.randrange(40)).published))
+        else:
+            if roll < 0.4:
+                changed.add(m.site_id)  # fetched again
+            after.append(m)
+    for n in range(100, 100 + rng.randrange(12)):
+        arrived = random_member(rng, n, rng.randrange(hours - 1, len(later)))
+        changed.add(arrived.site_id)
+        if rng.random() < 0.8:  # else: stored, but not in this feed
+            after.append(arrived)
+    step = forward(before, changed, after, later, limit=4, page_size=page_size)
+    if step is not None:
+        assert carried(before, step) == layout(after, later, limit=4, page_size=page_size)
+
+
+def test_the_usual_changes_are_carried_forward_without_every_member():
+    """New arrivals, articles fetched again, others stored: no need for the whole history."""
+    first = [member(n) for n in range(1, 11)]
+    before = layout(first, [CRAWL_1], limit=5, page_size=3)
+    arrived = [member(n, "2026-11-02T00:05:00+00:00") for n in range(11, 15)]
+    changed = {m.site_id for m in arrived} | {first[0].site_id, first[-1].site_id, "other"}
+    step = forward(before, changed, first + arrived, [CRAWL_1, CRAWL_2], limit=5, page_size=3)
+    assert step is not None
+    assert step.dirty == {1} and len(step.appended) == 1  # page 1 re-rendered, page 4 is new
+    assert carried(before, step) == layout(first + arrived, [CRAWL_1, CRAWL_2], limit=5, page_size=3)
+    assert forward(before, set(), first, [CRAWL_1], limit=5, page_size=3) == Step(before.layout)
+
+
+def test_what_reaches_into_the_pages_needs_every_member():
+    first = [member(n) for n in range(1, 11)]
+    before = layout(first, [CRAWL_1], limit=5, page_size=3)
+    gone = first[1:]  # the first article left the feed: every page shifts
+    assert forward(before, {first[0].site_id}, gone, [CRAWL_1], limit=5, page_size=3) is None
+    moved = [replace(first[0], published=first[-1].published), *first[1:]]
+    assert forward(before, {first[0].site_id}, moved, [CRAWL_1], limit=5, page_size=3) is None
+    late = member(99, "2026-11-01T00:00:30+00:00", day=0)  # in crawl 1, classified only now
+    assert forward(before, {late.site_id}, [*first, late], [CRAWL_1], limit=5, page_size=3) is None
+    rewritten = [replace(CRAWL_1, finished="2026-11-01T00:03:00+00:00")]
+    assert forward(before, {first[-1].site_id}, first, rewritten, limit=5, page_size=3) is None
 
 
 # -- published archive pages ---------------------------------------------------------------------
@@ -183,3 +281,4 @@ def test_pages_no_longer_produced_are_removed(store, tmp_path):
     assert sorted(report.removed) == ["moi-truong/archive-1.atom", "moi-truong/archive-2.atom"]
     assert [p.name for p in (out / "moi-truong").iterdir()] == ["notes.txt"]
     assert "prev-archive" not in links((out / "moi-truong.atom").read_bytes())
+
