@@ -1,17 +1,20 @@
-"""Archive paging (RFC 5005): the pure plan, a plan carried forward, then the published pages
-and their stability."""
+"""Archive paging (RFC 5005): the pure plan, a plan carried forward, the published pages and
+their stability, and regenerations that redo only what changed."""
 
 from __future__ import annotations
 
 import random
+import sqlite3
+import tempfile
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import lxml.etree
 import pytest
 
 from crawler.classify import load_rules
-from feeds import generate, load_definitions
+from feeds import generate, load_definitions, publish
 from feeds.archive import Placement, Step, advance, arrival, layout, plan
 from storage.feed_queries import CrawlWindow, FeedMember
 from storage.store import RunStats, Store
@@ -207,10 +210,10 @@ def article_ids(day_from: int, day_to: int) -> list[str]:
     return [f"202610{day:02d}090000000" for day in range(day_from, day_to + 1)]
 
 
-def regenerate(store, out):
-    definitions, errors = load_definitions(DEFINITION, load_rules())
+def regenerate(store, out, definition=DEFINITION, base=BASE):
+    definitions, errors = load_definitions(definition, load_rules())
     assert not errors
-    report = generate(store, definitions, out, base_url=BASE)
+    report = generate(store, definitions, out, base_url=base)
     assert report.ok, report.errors
     return report
 
@@ -282,3 +285,181 @@ def test_pages_no_longer_produced_are_removed(store, tmp_path):
     assert [p.name for p in (out / "moi-truong").iterdir()] == ["notes.txt"]
     assert "prev-archive" not in links((out / "moi-truong.atom").read_bytes())
 
+
+# -- regenerating only what changed (feeds.manifest) ---------------------------------------------
+
+CURRENT = "moi-truong.atom"
+
+
+def page(number: int) -> str:
+    return f"moi-truong/archive-{number}.atom"
+
+
+def published(out) -> dict[str, bytes]:
+    """Every published file (the manifest, a hidden name, aside)."""
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+def from_scratch(store, tmp_path, definition=DEFINITION, base=BASE) -> dict[str, bytes]:
+    out = Path(tempfile.mkdtemp(dir=tmp_path))
+    regenerate(store, out, definition, base)
+    return published(out)
+
+
+def identities(out) -> dict[str, tuple[int, int]]:
+    """Each archive file's inode and mtime: both change whenever it is written."""
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (out / "moi-truong").iterdir()}
+
+
+def test_regenerating_an_unchanged_store_renders_no_archive_page(store, tmp_path):
+    crawl(store, article_ids(1, 17), T0)  # three full pages, two entries waiting
+    out = tmp_path / "out"
+    assert sorted(regenerate(store, out).rendered) == [CURRENT, page(1), page(2), page(3)]
+    before = identities(out)
+    again = regenerate(store, out)
+    assert again.rendered == [CURRENT] and again.written == []
+    assert sorted(again.unchanged) == sorted([CURRENT, page(1), page(2), page(3), "feeds.opml", "index.html"])
+    assert identities(out) == before
+
+
+def test_new_articles_render_only_the_page_they_fill(store, tmp_path):
+    crawl(store, article_ids(1, 12), T0)
+    out = tmp_path / "out"
+    regenerate(store, out)
+    before = identities(out)
+    crawl(store, article_ids(13, 15), T0 + timedelta(days=1))  # with the two waiting: page 3
+    report = regenerate(store, out)
+    assert sorted(report.rendered) == [CURRENT, page(3)]
+    assert {name: identities(out)[name] for name in before} == before
+    assert published(out) == from_scratch(store, tmp_path)
+
+
+def test_an_edited_article_rebuilds_exactly_its_page(store, tmp_path):
+    crawl(store, article_ids(1, 17), T0)
+    out = tmp_path / "out"
+    regenerate(store, out)
+    before = identities(out)
+    edited = article_ids(7, 7)  # in page 2 (days 6 to 10)
+    crawl(store, edited, T0 + timedelta(days=1), body_text="Đã sửa.", body_html="<p>Đã sửa.</p>")
+    report = regenerate(store, out)
+    assert sorted(report.rendered) == [CURRENT, page(2)] and page(2) in report.written
+    after = identities(out)
+    assert after["archive-2.atom"] != before["archive-2.atom"]
+    assert {n: after[n] for n in ("archive-1.atom", "archive-3.atom")} == {
+        n: before[n] for n in ("archive-1.atom", "archive-3.atom")
+    }
+    assert "Đã sửa." in (out / page(2)).read_text(encoding="utf-8")
+    assert published(out) == from_scratch(store, tmp_path)
+
+
+def test_a_missing_or_altered_archive_file_is_rebuilt(store, tmp_path):
+    crawl(store, article_ids(1, 17), T0)
+    out = tmp_path / "out"
+    regenerate(store, out)
+    expected = published(out)
+    (out / page(1)).unlink()
+    with open(out / page(2), "r+b") as handle:  # in place: same inode, same size
+        handle.seek(200)
+        handle.write(b"garbage")
+    report = regenerate(store, out)
+    assert sorted(report.rendered) == [CURRENT, page(1), page(2)]
+    assert published(out) == expected
+
+
+def test_a_changed_definition_or_base_url_rebuilds_every_page(store, tmp_path):
+    crawl(store, article_ids(1, 17), T0)
+    out = tmp_path / "out"
+    regenerate(store, out)
+    retitled = [{**DEFINITION[0], "title": "Môi trường (tiêu đề mới)"}]
+    report = regenerate(store, out, retitled)
+    assert sorted(report.rendered) == [CURRENT, page(1), page(2), page(3)]
+    assert published(out) == from_scratch(store, tmp_path, retitled)
+    moved = regenerate(store, out, retitled, base="https://tin.example/feeds/")
+    assert sorted(moved.rendered) == [CURRENT, page(1), page(2), page(3)]
+    assert published(out) == from_scratch(store, tmp_path, retitled, "https://tin.example/feeds/")
+
+
+def test_articles_leaving_the_feed_re_cut_its_pages(store, tmp_path):
+    crawl(store, article_ids(1, 17), T0)
+    out = tmp_path / "out"
+    regenerate(store, out)
+    for site_id in article_ids(2, 4):  # new topic rules: three old articles are out
+        store.replace_topics(site_id, [], rules_version="other rules")
+    report = regenerate(store, out)
+    assert report.removed == [page(3)] and report.feeds["moi-truong"].archive_pages == 2
+    assert published(out) == from_scratch(store, tmp_path)
+
+
+class Killed(BaseException):
+    """What kill -9 does to a regeneration, at a chosen moment."""
+
+
+def test_a_regeneration_killed_at_any_moment_is_repaired_by_the_next(
+    store, tmp_path, monkeypatch
+):
+    crawl(store, article_ids(1, 12), T0)
+    earlier = tmp_path / "earlier.db"  # the store as it was (same history of changes)
+    with sqlite3.connect(store.path) as source, sqlite3.connect(earlier) as copy:
+        source.backup(copy)
+    crawl(store, article_ids(1, 1), T0 + timedelta(days=1), title="Tiêu đề đã sửa")  # page 1
+    crawl(store, article_ids(13, 16), T0 + timedelta(days=2))  # page 3, and more waiting
+    expected = from_scratch(store, tmp_path)
+    real = publish.publish
+    for moment in range(20):
+        out = tmp_path / f"killed-{moment}"
+        with Store.open(earlier) as before:
+            regenerate(before, out)
+        calls = []
+
+        def publish_then_die(path, data, moment=moment, calls=calls):
+            if len(calls) == moment:
+                raise Killed
+            calls.append(path)
+            return real(path, data)
+
+        monkeypatch.setattr(publish, "publish", publish_then_die)
+        try:
+            regenerate(store, out)
+            finished = True
+        except Killed:
+            finished = False
+        monkeypatch.setattr(publish, "publish", real)
+        repaired = regenerate(store, out)
+        assert published(out) == expected, f"killed after {moment} files"
+        assert regenerate(store, out).rendered == [CURRENT], f"killed after {moment} files"
+        if finished:
+            assert moment > 3 and repaired.rendered == [CURRENT]
+            break
+    else:
+        pytest.fail("the regeneration never finished")
+
+
+def test_a_restored_backup_is_never_taken_for_the_store_it_was_copied_from(store, tmp_path):
+    crawl(store, article_ids(1, 12), T0)
+    store.backup_to(tmp_path / "backup.db")
+    crawl(store, article_ids(1, 1), T0 + timedelta(days=1), title="Tiêu đề đã sửa")
+    crawl(store, article_ids(13, 16), T0 + timedelta(days=1))
+    out = tmp_path / "out"
+    regenerate(store, out)
+    with Store.open(tmp_path / "backup.db") as restored:  # ... and it goes its own way
+        crawl(restored, article_ids(20, 29), T0 + timedelta(days=2))
+        assert restored.revision().number > store.revision().number
+        report = regenerate(restored, out)
+        assert sorted(report.rendered)[:2] == [CURRENT, page(1)]
+        assert published(out) == from_scratch(restored, tmp_path)
+
+
+def test_an_unreadable_manifest_is_started_afresh(store, tmp_path):
+    crawl(store, article_ids(1, 12), T0)
+    out = tmp_path / "out"
+    regenerate(store, out)
+    expected = published(out)
+    (out / ".manifest.db").write_bytes(b"not a database" * 100)
+    report = regenerate(store, out)
+    assert sorted(report.rendered) == [CURRENT, page(1), page(2)]
+    assert published(out) == expected
+    assert regenerate(store, out).rendered == [CURRENT]
