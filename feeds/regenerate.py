@@ -67,6 +67,7 @@ class FeedBuild:
     documents: dict[str, bytes]  # archive pages rendered, oldest first, then the current one
     rendered: tuple[int, ...]  # the numbers of those archive pages
     kept: tuple[int, ...]  # the archive pages left as they are
+    dropped: tuple[int, ...]  # archive pages on disk that are no longer produced
     change: Placement | Step  # the layout, from scratch or carried forward
     fingerprint: str
     listing: pages.Listing
@@ -199,7 +200,8 @@ def build_feed(
     fingerprint = manifest.fingerprint(definition, base)
     if changed is None or (previous is not None and previous.fingerprint != fingerprint):
         previous, changed = None, set()  # nothing it says can be trusted
-    change, to_render = _place(store, definition, windows, out, recorded, previous, changed)
+    on_disk = _archive_files(out, slug)
+    change, to_render = _place(store, definition, windows, on_disk, recorded, previous, changed)
     placed = change.layout
     page_ids = {n: tuple(site_id for site_id, _time in page) for n, page in to_render.items()}
     current_ids = placed.current(definition.max_age_days, now)
@@ -263,6 +265,7 @@ def build_feed(
         documents=documents,
         rendered=rendered,
         kept=tuple(n for n in range(1, full + 1) if n not in to_render),
+        dropped=tuple(sorted(n for n in on_disk if not 1 <= n <= full)),
         change=change,
         fingerprint=fingerprint,
         listing=listing,
@@ -274,7 +277,7 @@ def _place(
     store: Store,
     definition: FeedDefinition,
     windows: Sequence[CrawlWindow],
-    out: Path,
+    on_disk: dict[int, Stamp | None],
     recorded: Manifest,
     previous: FeedRecord | None,
     changed: set[str],
@@ -283,7 +286,6 @@ def _place(
     to render (by number): new ones, those with an article changed, those not as recorded."""
     slug = definition.slug
     limit, page_size = definition.limit, definition.archive_page_size
-    on_disk = _archive_files(out, slug)
     if previous is not None:
         step = advance(
             previous.layout,
@@ -297,7 +299,7 @@ def _place(
         if step is not None:
             first_new = previous.layout.pages + 1
             stale = step.dirty | {
-                n for n in range(1, first_new) if on_disk.get(n) != previous.files.get(n)
+                n for n in range(1, first_new) if not _as_written(n, on_disk, previous)
             }
             to_render = {n: recorded.page(slug, n) for n in sorted(stale)}
             to_render.update(enumerate(step.appended, start=first_new))
@@ -313,12 +315,18 @@ def _place(
             and number <= len(before)
             and before[number - 1] == page
             and not any(site_id in changed for site_id, _time in page)
-            and on_disk.get(number) == previous.files.get(number)
+            and _as_written(number, on_disk, previous)
         )
 
     return placement, {
         n: page for n, page in enumerate(placement.pages, start=1) if not as_recorded(n, page)
     }
+
+
+def _as_written(number: int, on_disk: dict[int, Stamp | None], previous: FeedRecord) -> bool:
+    """Whether an archive page's file is exactly the one the record saw written."""
+    written = previous.files.get(number)
+    return written is not None and on_disk.get(number) == written
 
 
 class _Changes:
@@ -374,25 +382,24 @@ def _publish_feed(
         _record_write(report, name, publish.publish(out / name, data))
         report.rendered.append(name)
     report.unchanged.extend(archive_path(definition.slug, n) for n in build.kept)
-    pages = build.change.layout.pages
-    for number in sorted(_archive_files(out, definition.slug, stamps=False)):
+    for number in build.dropped:
         name = archive_path(definition.slug, number)
-        if not 1 <= number <= pages and publish.remove(out / name):
+        if publish.remove(out / name):
             report.removed.append(name)
     return {n: manifest.stamp(out / archive_path(definition.slug, n)) for n in build.rendered}
 
 
-def _archive_files(out: Path, slug: str, *, stamps: bool = True) -> dict[int, Stamp | None]:
-    """A feed's archive files by page number, with their stamps (feeds.manifest); one listing."""
+def _archive_files(out: Path, slug: str) -> dict[int, Stamp | None]:
+    """A feed's archive files on disk, by page number, with their stamps (feeds.manifest)."""
     folder = out / slug
     if not folder.is_dir() or folder.is_symlink():
         return {}
-    found: dict[int, Stamp | None] = {}
     with os.scandir(folder) as entries:
-        for entry in entries:
-            if match := _ARCHIVE_FILE.match(entry.name):
-                found[int(match.group(1))] = manifest.stamp(entry.path) if stamps else None
-    return found
+        return {
+            int(match.group(1)): manifest.stamp(entry.path)
+            for entry in entries
+            if (match := _ARCHIVE_FILE.match(entry.name))
+        }
 
 
 def _record(
