@@ -6,8 +6,9 @@
 The peer runs under the same uvicorn configuration as feeds.server.serve (same HTTP
 implementation, logging and access log) and answers from memory without any framework: a 304
 when If-None-Match matches, else the file's bytes gzip-compressed once at start-up. It is the
-floor of what uvicorn can do on this machine, so the ratio is the cost of Starlette, StaticFiles
-(a stat, an open and a read per request), our middlewares and per-request compression.
+floor of what uvicorn can do on this machine, so the ratio is the cost of Starlette and
+StaticFiles (a stat, an open and a read per request) and our own per-request work (validators,
+content negotiation).
 """
 
 from __future__ import annotations

@@ -66,14 +66,12 @@ def remove_stale_temp_files(directory: Path, older_than: float = STALE_TEMP_SECO
         directory,
         *(p for p in directory.iterdir() if p.is_dir() and not p.is_symlink()),
     ]:
-        for candidate in folder.iterdir():
-            if (
-                _TEMP.match(candidate.name)
-                and candidate.is_file()
-                and candidate.stat().st_mtime < limit
-            ):
-                candidate.unlink(missing_ok=True)
-                removed.append(candidate)
+        with os.scandir(folder) as entries:  # archive folders are large: no Path per file
+            for entry in entries:
+                if _TEMP.match(entry.name) and entry.is_file() and entry.stat().st_mtime < limit:
+                    candidate = Path(entry.path)
+                    candidate.unlink(missing_ok=True)
+                    removed.append(candidate)
     return removed
 
 

@@ -5,6 +5,13 @@ pure (feeds.archive plans, feeds.entries maps, feeds.atom renders and checks, fe
 out), so the same store and definitions always give the same bytes: nothing depends on the
 clock except a `max_age_days` cut-off, which is relative to `now`.
 
+A regeneration costs what the feeds show, not what the store holds: the manifest
+(feeds.manifest) says what the previous run published and from which revision of the store, so
+only the articles changed since are read, each feed's layout is carried forward
+(`archive.advance`), and an archive page is rendered again only when it is new, one of its
+articles changed, or its file is not as written. The current documents are always rendered
+(they are small, and that repairs them whatever happened to them).
+
 One feed failing (an invalid full-text query, a document that fails the structural check, a
 disk error) is logged, reported and counted; its previously published files stay as they were,
 and the other feeds go on.
@@ -13,8 +20,10 @@ and the other feeds go on.
 from __future__ import annotations
 
 import logging
+import os
 import re
-from collections.abc import Mapping, Sequence
+import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,11 +32,12 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 
-from feeds import atom, pages, publish
-from feeds.archive import archive_path, plan
+from feeds import atom, manifest, pages, publish
+from feeds.archive import Page, Placement, Step, advance, archive_path, layout
 from feeds.definitions import FeedDefinition
 from feeds.entries import Entry, entry_from_article, parse_time
-from storage.feed_queries import CrawlWindow, FeedQueryError
+from feeds.manifest import FeedRecord, Manifest, Stamp
+from storage.feed_queries import CrawlWindow, FeedQueryError, Revision
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -50,6 +60,20 @@ class FeedCounts:
     archive_pages: int
 
 
+@dataclass(frozen=True)
+class FeedBuild:
+    """A feed's checked documents, ready to publish, and what the manifest will record."""
+
+    documents: dict[str, bytes]  # archive pages rendered, oldest first, then the current one
+    rendered: tuple[int, ...]  # the numbers of those archive pages
+    kept: tuple[int, ...]  # the archive pages left as they are
+    dropped: tuple[int, ...]  # archive pages on disk that are no longer produced
+    change: Placement | Step  # the layout, from scratch or carried forward
+    fingerprint: str
+    listing: pages.Listing
+    counts: FeedCounts
+
+
 @dataclass
 class GenerateReport:
     """What a regeneration did. `ok` is False when any feed failed."""
@@ -59,6 +83,8 @@ class GenerateReport:
     )  # slug → counts, feeds that succeeded
     written: list[str] = field(default_factory=list)  # paths relative to the output directory
     unchanged: list[str] = field(default_factory=list)
+    # Documents rendered (and checked): every current document, archive pages only when needed.
+    rendered: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)  # archive pages no longer produced
     failed: list[str] = field(default_factory=list)  # slugs
     errors: list[str] = field(default_factory=list)
@@ -73,7 +99,8 @@ class GenerateReport:
     def summary(self) -> str:
         return (
             f"{len(self.feeds)} feeds ok, {len(self.failed)} failed; files: {len(self.written)} written,"
-            f" {len(self.unchanged)} unchanged, {len(self.removed)} removed"
+            f" {len(self.unchanged)} unchanged, {len(self.removed)} removed;"
+            f" {len(self.rendered)} documents rendered"
         )
 
 
@@ -95,28 +122,37 @@ def generate(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     report = GenerateReport()
-    windows = store.crawl_windows()
     cache: dict[tuple, Entry] = {}
     listings: list[pages.Listing] = []
-    for definition in definitions:
-        try:
-            files, listing, counts = build_feed(store, definition, base, now, windows, cache)
-            _publish_feed(out, definition, files, report)
-        except Exception as error:  # noqa: BLE001 - one feed must never stop the others
-            _record_failure(report, definition, error)
-            previous = listing_from_file(out, definition, base)
-            if previous is not None:
-                listings.append(previous)
-            continue
-        report.feeds[definition.slug] = counts
-        listings.append(listing)
-        logger.info(
-            "feed %s: %d entries (%d in all), %d archive pages",
-            definition.slug,
-            counts.entries,
-            counts.total,
-            counts.archive_pages,
-        )
+    with store.snapshot(), Manifest(out) as recorded:
+        revision = store.revision()
+        windows = store.crawl_windows()
+        changes = _Changes(store, revision)
+        for definition in definitions:
+            try:
+                previous = recorded.feed(definition.slug)
+                build = build_feed(
+                    store, definition, base, now, windows, cache, out, recorded, previous,
+                    changes.since(previous),
+                )  # fmt: skip
+                files = _publish_feed(out, definition, build, report)
+            except Exception as error:  # noqa: BLE001 - one feed must never stop the others
+                _record_failure(report, definition, error)
+                listing = listing_from_file(out, definition, base)
+                if listing is not None:
+                    listings.append(listing)
+                continue
+            _record(recorded, definition, build, revision, previous, files)
+            report.feeds[definition.slug] = build.counts
+            listings.append(build.listing)
+            logger.info(
+                "feed %s: %d entries (%d in all), %d archive pages (%d rendered)",
+                definition.slug,
+                build.counts.entries,
+                build.counts.total,
+                build.counts.archive_pages,
+                len(build.rendered),
+            )
     for name, data in (
         (INDEX, pages.index_html(listings, opml_url=urljoin(base, OPML))),
         (OPML, pages.opml(listings)),
@@ -150,24 +186,31 @@ def build_feed(
     now: datetime,
     windows: Sequence[CrawlWindow],
     cache: dict[tuple, Entry],
-) -> tuple[dict[str, bytes], pages.Listing, FeedCounts]:
-    """A feed's documents (relative path → bytes, all checked), its listing and its counts."""
-    members = store.feed_members(definition.filter)
-    layout = plan(
-        members,
-        windows,
-        limit=definition.limit,
-        page_size=definition.archive_page_size,
-        max_age_days=definition.max_age_days,
-        now=now,
-    )
-    entries = _entries(
-        store, definition, {i for ids in (layout.current, *layout.pages) for i in ids}, cache
-    )
-    self_url = urljoin(base, f"{definition.slug}.atom")
+    out: Path,
+    recorded: Manifest,
+    previous: FeedRecord | None = None,
+    changed: set[str] | None = None,
+) -> FeedBuild:
+    """A feed's documents to publish (all checked), given what was published before.
+
+    `previous` is the feed's record in the manifest and `changed` the articles changed since
+    its revision (None: not known); without both, or with another fingerprint, all is rebuilt.
+    """
+    slug = definition.slug
+    fingerprint = manifest.fingerprint(definition, base)
+    if changed is None or (previous is not None and previous.fingerprint != fingerprint):
+        previous, changed = None, set()  # nothing it says can be trusted
+    on_disk = _archive_files(out, slug)
+    change, to_render = _place(store, definition, windows, on_disk, recorded, previous, changed)
+    placed = change.layout
+    page_ids = {n: tuple(site_id for site_id, _time in page) for n, page in to_render.items()}
+    current_ids = placed.current(definition.max_age_days, now)
+    needed = {i for ids in page_ids.values() for i in ids} | set(current_ids)
+    entries = _entries(store, definition, needed, cache)
+    self_url = urljoin(base, f"{slug}.atom")
 
     def page_url(number: int) -> str:
-        return urljoin(base, archive_path(definition.slug, number))
+        return urljoin(base, archive_path(slug, number))
 
     def document(ids: Sequence[str], **kwargs) -> atom.FeedDocument:
         chosen = sorted(
@@ -181,42 +224,129 @@ def build_feed(
             **kwargs,
         )
 
-    full = len(layout.pages)
-    current = document(
-        layout.current,
-        title=definition.title,
-        self_url=self_url,
-        links=(("prev-archive", page_url(full)),) if full else (),
-    )
-    files = {f"{definition.slug}.atom": _checked(atom.render(current), definition, archive=False)}
-    for number, ids in enumerate(layout.pages, start=1):
+    documents = {}
+    rendered = tuple(sorted(to_render))
+    for number in rendered:
         links = [("current", self_url)]
         if number > 1:
             links.append(("prev-archive", page_url(number - 1)))
         # Named before it exists, so that this page never changes once written (docs/feeds.md).
         links.append(("next-archive", page_url(number + 1)))
         page = document(
-            ids,
+            page_ids[number],
             title=f"{definition.title} – lưu trữ {number}",
             self_url=page_url(number),
             links=tuple(links),
             archive=True,
         )
-        files[archive_path(definition.slug, number)] = _checked(
+        documents[archive_path(slug, number)] = _checked(
             atom.render(page), definition, archive=True
         )
+    full = placed.pages
+    current = document(
+        current_ids,
+        title=definition.title,
+        self_url=self_url,
+        links=(("prev-archive", page_url(full)),) if full else (),
+    )
+    documents[f"{slug}.atom"] = _checked(atom.render(current), definition, archive=False)
     listing = pages.Listing(
-        slug=definition.slug,
+        slug=slug,
         title=definition.title,
         subtitle=definition.subtitle,
         url=self_url,
         alternate_url=definition.link,
         entries=len(current.entries),
-        total=len(members),
+        total=placed.total,
         archive_pages=full,
         updated=current.updated if current.entries else None,
     )
-    return files, listing, FeedCounts(len(current.entries), len(members), full)
+    return FeedBuild(
+        documents=documents,
+        rendered=rendered,
+        kept=tuple(n for n in range(1, full + 1) if n not in to_render),
+        dropped=tuple(sorted(n for n in on_disk if not 1 <= n <= full)),
+        change=change,
+        fingerprint=fingerprint,
+        listing=listing,
+        counts=FeedCounts(len(current.entries), placed.total, full),
+    )
+
+
+def _place(
+    store: Store,
+    definition: FeedDefinition,
+    windows: Sequence[CrawlWindow],
+    on_disk: dict[int, Stamp | None],
+    recorded: Manifest,
+    previous: FeedRecord | None,
+    changed: set[str],
+) -> tuple[Placement | Step, dict[int, Page]]:
+    """The feed's layout, carried forward from its record when it can be, and the archive pages
+    to render (by number): new ones, those with an article changed, those not as recorded."""
+    slug = definition.slug
+    limit, page_size = definition.limit, definition.archive_page_size
+    if previous is not None:
+        step = advance(
+            previous.layout,
+            changed,
+            store.feed_members(definition.filter, among=changed) if changed else [],
+            recorded.locate(slug, changed) if changed else {},
+            windows,
+            limit=limit,
+            page_size=page_size,
+        )
+        if step is not None:
+            first_new = previous.layout.pages + 1
+            stale = step.dirty | {
+                n for n in range(1, first_new) if not _as_written(n, on_disk, previous)
+            }
+            to_render = {n: recorded.page(slug, n) for n in sorted(stale)}
+            to_render.update(enumerate(step.appended, start=first_new))
+            return step, to_render
+    placement = layout(
+        store.feed_members(definition.filter), windows, limit=limit, page_size=page_size
+    )
+    before = recorded.pages(slug) if previous is not None else []
+
+    def as_recorded(number: int, page: Page) -> bool:
+        return (
+            previous is not None
+            and number <= len(before)
+            and before[number - 1] == page
+            and not any(site_id in changed for site_id, _time in page)
+            and _as_written(number, on_disk, previous)
+        )
+
+    return placement, {
+        n: page for n, page in enumerate(placement.pages, start=1) if not as_recorded(n, page)
+    }
+
+
+def _as_written(number: int, on_disk: dict[int, Stamp | None], previous: FeedRecord) -> bool:
+    """Whether an archive page's file is exactly the one the record saw written."""
+    written = previous.files.get(number)
+    return written is not None and on_disk.get(number) == written
+
+
+class _Changes:
+    """The articles changed since a record's revision, asked of the store once per revision."""
+
+    def __init__(self, store: Store, revision: Revision) -> None:
+        self.store = store
+        self.revision = revision
+        self._since: dict[int, set[str]] = {}
+
+    def since(self, previous: FeedRecord | None) -> set[str] | None:
+        """None when the record's revision is not one of this store's past ones."""
+        if previous is None:
+            return None
+        then = previous.revision
+        if then.lineage != self.revision.lineage or then.number > self.revision.number:
+            return None
+        if then.number not in self._since:
+            self._since[then.number] = self.store.changed_since(then.number)
+        return self._since[then.number]
 
 
 def _entries(
@@ -241,17 +371,55 @@ def _checked(data: bytes, definition: FeedDefinition, *, archive: bool) -> bytes
 
 
 def _publish_feed(
-    out: Path, definition: FeedDefinition, files: Mapping[str, bytes], report: GenerateReport
-) -> None:
-    for name, data in files.items():
+    out: Path, definition: FeedDefinition, build: FeedBuild, report: GenerateReport
+) -> dict[int, Stamp | None]:
+    """Publish a feed's documents, archive pages first; the stamps of the pages rendered.
+
+    In that order a reader, or a run killed half-way, never meets a link to a page not yet
+    written; pages no longer produced go last, once nothing links to them any more.
+    """
+    for name, data in build.documents.items():
         _record_write(report, name, publish.publish(out / name, data))
-    folder = out / definition.slug
-    if folder.is_dir() and not folder.is_symlink():
-        for candidate in sorted(folder.iterdir()):
-            name = f"{definition.slug}/{candidate.name}"
-            stale = _ARCHIVE_FILE.match(candidate.name) and name not in files
-            if stale and publish.remove(candidate):
-                report.removed.append(name)
+        report.rendered.append(name)
+    report.unchanged.extend(archive_path(definition.slug, n) for n in build.kept)
+    for number in build.dropped:
+        name = archive_path(definition.slug, number)
+        if publish.remove(out / name):
+            report.removed.append(name)
+    return {n: manifest.stamp(out / archive_path(definition.slug, n)) for n in build.rendered}
+
+
+def _archive_files(out: Path, slug: str) -> dict[int, Stamp | None]:
+    """A feed's archive files on disk, by page number, with their stamps (feeds.manifest)."""
+    folder = out / slug
+    if not folder.is_dir() or folder.is_symlink():
+        return {}
+    with os.scandir(folder) as entries:
+        return {
+            int(match.group(1)): manifest.stamp(entry.path)
+            for entry in entries
+            if (match := _ARCHIVE_FILE.match(entry.name))
+        }
+
+
+def _record(
+    recorded: Manifest,
+    definition: FeedDefinition,
+    build: FeedBuild,
+    revision: Revision,
+    previous: FeedRecord | None,
+    files: dict[int, Stamp | None],
+) -> None:
+    """Best effort: a feed without its record is only rebuilt in full the next time."""
+    unchanged = previous is not None and build.change == Step(previous.layout)
+    if unchanged and previous is not None and revision == previous.revision and not files:
+        return  # nothing new to say
+    if isinstance(build.change, Placement) and previous is not None:  # kept: as recorded
+        files = {**{n: previous.files.get(n) for n in build.kept}, **files}
+    try:
+        recorded.record(definition.slug, build.fingerprint, revision, build.change, files)
+    except sqlite3.Error as error:
+        logger.warning("feed %s: cannot record it in the manifest (%s)", definition.slug, error)
 
 
 def _record_write(report: GenerateReport, name: str, written: bool) -> None:

@@ -5,8 +5,11 @@ What readers and caches rely on, and where it comes from:
   it), Last-Modified, and 304 on If-None-Match / If-Modified-Since: StaticFiles' checks, fed a
   consistent snapshot (one open file: its stat and its bytes), because a feed can be replaced
   by the publisher between a stat and an open.
-- gzip: GZipMiddleware; the ETag of a compressed response is made weak, as nginx does, since
-  its bytes differ from the identity response's.
+- gzip: each version of a file is compressed once, when first asked for (`Compressed`, keyed by
+  its ETag, bounded), not at every request. A client gets it when its Accept-Encoding allows
+  gzip (RFC 9110 12.5.3: `gzip;q=0` does not), with `Content-Encoding: gzip`, `Vary:
+  Accept-Encoding` and a strong ETag of its own (`"<identity tag>-gzip"`: another
+  representation, another validator). If-None-Match with either representation's ETag is a 304.
 - Content types: application/atom+xml and text/x-opml with charset=utf-8, so readers do not
   guess the encoding of Vietnamese text.
 - Cache-Control max-age: given by the caller, at most the regeneration interval.
@@ -18,22 +21,22 @@ What readers and caches rely on, and where it comes from:
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import stat
+from collections import OrderedDict
 from collections.abc import Sequence
 from email.utils import formatdate
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import NotModifiedResponse, StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 MEDIA_TYPES = {
     ".atom": "application/atom+xml; charset=utf-8",
@@ -45,7 +48,9 @@ MEDIA_TYPES = {
 }
 FEED_SUFFIXES = (".atom", ".opml")
 SNAPSHOT_LIMIT = 64 * 1024 * 1024  # larger files are streamed from disk instead
-GZIP_MINIMUM = 500
+GZIP_MINIMUM = 500  # smaller bodies are sent as they are
+GZIP_LEVEL = 9  # paid once per version of a file
+GZIP_CACHE_BYTES = 32 * 1024 * 1024  # compressed bodies kept, least recently used dropped first
 # Browsers showing index.html or a feed: nothing runs, nothing embeds it.
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
@@ -61,6 +66,7 @@ class FeedFiles(StaticFiles):
         super().__init__(directory=directory, html=True, follow_symlink=False)
         self.max_age = max_age
         self._hashes: dict[tuple, str] = {}
+        self._compressed = Compressed(GZIP_CACHE_BYTES)
 
     def get_path(self, scope: Scope) -> str:
         path = super().get_path(scope)
@@ -90,18 +96,29 @@ class FeedFiles(StaticFiles):
                 headers=headers,
             )
         body, stat_now = snapshot
+        request = Headers(scope=scope)
+        identity = self._etag(full_path, stat_now, body)
+        etags = [identity]  # the representation sent first, then the other one
+        headers["last-modified"] = formatdate(stat_now.st_mtime, usegmt=True)
+        if media_type is not None and len(body) >= GZIP_MINIMUM:
+            headers["vary"] = "Accept-Encoding"
+            if accepts_gzip(request.get("accept-encoding", "")):
+                body = self._compressed.get(identity, body)
+                headers["content-encoding"] = "gzip"
+                etags.insert(0, gzip_etag(identity))
+            else:
+                etags.append(gzip_etag(identity))
         response = Response(
             body,
             status_code=status_code,
             media_type=media_type,
-            headers={
-                **headers,
-                "etag": self._etag(full_path, stat_now, body),
-                "last-modified": formatdate(stat_now.st_mtime, usegmt=True),
-            },
+            headers={**headers, "etag": etags[0]},
         )
-        if self.is_not_modified(response.headers, Headers(scope=scope)):
-            return NotModifiedResponse(response.headers)
+        for etag in etags:  # the one the client holds, whichever it is
+            validators = Headers({"etag": etag, "last-modified": headers["last-modified"]})
+            if self.is_not_modified(validators, request):
+                response.headers["etag"] = etag
+                return NotModifiedResponse(response.headers)
         return response
 
     def _etag(self, path: str | os.PathLike[str], info: os.stat_result, body: bytes) -> str:
@@ -125,26 +142,61 @@ def _snapshot(path: str | os.PathLike[str]) -> tuple[bytes, os.stat_result] | No
         return None
 
 
-class WeakETagWhenEncoded:
-    """Outside GZipMiddleware: a compressed body is a different representation (weak ETag)."""
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether to send gzip (RFC 9110 12.5.3): listed (as gzip, x-gzip or *) with q > 0, and
+    identity not explicitly preferred. A malformed q counts as 0: identity is always safe."""
+    quality: dict[str, float] = {}
+    for item in accept_encoding.split(","):
+        coding, *parameters = (part.strip().lower() for part in item.split(";"))
+        q = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if coding:
+            quality[coding] = q
+    gzip_q = quality.get("gzip", quality.get("x-gzip", quality.get("*", 0.0)))
+    return gzip_q > 0 and gzip_q >= quality.get("identity", 0.0)
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+def gzip_etag(identity: str) -> str:
+    """The strong ETag of the gzip representation: another representation, another tag."""
+    return identity[:-1] + '-gzip"'
 
-        async def sending(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                etag = headers.get("etag")
-                if etag and "content-encoding" in headers and not etag.startswith("W/"):
-                    headers["etag"] = "W/" + etag
-            await send(message)
 
-        await self.app(scope, receive, sending)
+def compress(body: bytes) -> bytes:
+    """gzip, the same bytes for the same input (no timestamp in the header)."""
+    return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+
+
+class Compressed:
+    """gzip bodies by the ETag of what they compress: each version is compressed once.
+
+    At most `limit` bytes are kept; the least recently used go first. A body larger than that is
+    compressed and not kept.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._bodies: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+
+    def get(self, etag: str, body: bytes) -> bytes:
+        found = self._bodies.get(etag)
+        if found is not None:
+            self._bodies.move_to_end(etag)
+            return found
+        compressed = compress(body)
+        if len(compressed) <= self.limit:
+            self._bodies[etag] = compressed
+            self._size += len(compressed)
+            while self._size > self.limit:
+                _etag, dropped = self._bodies.popitem(last=False)
+                self._size -= len(dropped)
+        return compressed
 
 
 def create_app(
@@ -154,13 +206,7 @@ def create_app(
     if max_age < 0:
         raise ValueError("max_age must be >= 0")
     files = FeedFiles(out_dir, max_age=max_age)
-    return Starlette(
-        routes=[*extra_routes, Mount("/", app=files, name="feeds")],
-        middleware=[
-            Middleware(WeakETagWhenEncoded),
-            Middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM),
-        ],
-    )
+    return Starlette(routes=[*extra_routes, Mount("/", app=files, name="feeds")])
 
 
 def serve(out_dir: str | os.PathLike[str], host: str, port: int, max_age: int) -> None:

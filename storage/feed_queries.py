@@ -57,6 +57,14 @@ class FeedMember:
 
 
 @dataclass(frozen=True)
+class Revision:
+    """Where the store's history of changes stands (tables article_changes, change_lineage)."""
+
+    lineage: str
+    number: int
+
+
+@dataclass(frozen=True)
 class CrawlWindow:
     """When a crawl ran; articles first seen inside one window arrived together."""
 
@@ -99,8 +107,13 @@ def fts_match_expression(query: str) -> str:
     return "{search_folded}: (" + folded + ")"
 
 
-def filter_sql(feed: FeedFilter) -> tuple[str, dict[str, object]]:
-    """The member query of a filter and its named parameters (pure, so tests can read it)."""
+def filter_sql(
+    feed: FeedFilter, among: Iterable[str] | None = None
+) -> tuple[str, dict[str, object]]:
+    """The member query of a filter and its named parameters (pure, so tests can read it).
+
+    With `among`, only those articles are considered (looked up by key, however large the store).
+    """
     conditions: list[str] = []
     params: dict[str, object] = {"min_score": feed.min_score}
     score = "(:min_score IS NULL OR t.score >= :min_score)"
@@ -138,6 +151,9 @@ def filter_sql(feed: FeedFilter) -> tuple[str, dict[str, object]]:
         conditions.append(
             f"a.rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match)"
         )
+    if among is not None:
+        params["among"] = json.dumps(sorted(set(among)))
+        conditions.insert(0, "a.site_id IN (SELECT value FROM json_each(:among))")
     where = " AND ".join(conditions) or "1"
     return f"SELECT a.site_id, a.published, a.first_seen FROM articles AS a WHERE {where}", params
 
@@ -147,13 +163,15 @@ class FeedQueries:
 
     db: sqlite_utils.Database
 
-    def feed_members(self, feed: FeedFilter) -> list[FeedMember]:
-        """Every article the filter selects, in no particular order.
+    def feed_members(
+        self, feed: FeedFilter, among: Iterable[str] | None = None
+    ) -> list[FeedMember]:
+        """Every article the filter selects (of `among` only, when given), in no particular order.
 
         Raises `FeedQueryError` naming the feed when the full-text query is invalid.
         """
         self._register_feed_functions()
-        sql, params = filter_sql(feed)
+        sql, params = filter_sql(feed, among)
         try:
             rows = self.db.conn.execute(sql, params).fetchall()
         except sqlite3.OperationalError as error:
@@ -163,6 +181,21 @@ class FeedQueries:
                 f"feed {feed.name!r}: invalid full-text query {feed.query!r} ({error})"
             ) from error
         return [FeedMember(*row) for row in rows]
+
+    def revision(self) -> Revision:
+        """The latest change: what a copy made now is up to date with."""
+        lineage, number = self.db.conn.execute(
+            "SELECT (SELECT lineage FROM change_lineage),"
+            " (SELECT coalesce(max(revision), 0) FROM article_changes)"
+        ).fetchone()
+        return Revision(lineage, number)
+
+    def changed_since(self, number: int) -> set[str]:
+        """Articles added, edited, re-classified, re-tagged or deleted after revision `number`."""
+        rows = self.db.conn.execute(
+            "SELECT site_id FROM article_changes WHERE revision > ?", [number]
+        )
+        return {site_id for (site_id,) in rows}
 
     def crawl_windows(self) -> list[CrawlWindow]:
         """Every crawl run's time span, oldest first (a killed crawl has no end)."""

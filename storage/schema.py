@@ -9,14 +9,14 @@ one column.
 The version lives in `PRAGMA user_version`. To change the schema: add the SQL that takes
 version N to N + 1 as MIGRATIONS[N], bump VERSION, and update docs/schema.md (tests/
 test_query_docs.py runs its queries). Never edit a migration that has shipped: SCHEMA and
-FTS_SCHEMA are version 1 as it shipped, VIEWS are what version 2 added. A later change to a view
-is a new migration that drops and re-creates it.
+FTS_SCHEMA are version 1 as it shipped, VIEWS are what version 2 added, CHANGES what version 3
+added. A later change to a view or a trigger is a new migration that drops and re-creates it.
 """
 
 from __future__ import annotations
 
 APPLICATION_ID = 0x74696E74  # "tint": marks the file as a tintuc-feeds database
-VERSION = 2
+VERSION = 3
 
 SCHEMA = """
 -- One row per article of baotintuc.vn, keyed by the site's own id.
@@ -225,9 +225,74 @@ FROM crawl_runs;
 """
 
 
+# What changed, in order (issue #6): copies derived from the store, the feeds first, redo only
+# what changed since the revision they were made from instead of re-reading every article.
+# Triggers keep it, whoever writes (the crawler, `tintuc reclassify`, sqlite-utils, by hand).
+# Each trigger deletes, then inserts, so the article gets the next revision (not REPLACE: the
+# statement that fires a trigger imposes its own conflict handling on it). Fetch bookkeeping
+# (last_fetched, fetch_count, next_check) is not a change. Images are not watched: they are part
+# of the content, so they never change without the article's row.
+CHANGES = """
+-- Every article's latest change, numbered: the rows with revision > N changed since N.
+CREATE TABLE article_changes (
+    revision      INTEGER PRIMARY KEY AUTOINCREMENT,  -- grows with every change, never reused
+    site_id       TEXT NOT NULL UNIQUE   -- the article (no foreign key: a deletion is a change)
+);
+INSERT INTO article_changes (site_id) SELECT site_id FROM articles ORDER BY rowid;
+
+-- Which history those revisions belong to: one random value, renewed in every backup that
+-- `tintuc` makes, so that a restored backup is never taken for the store it was copied from.
+CREATE TABLE change_lineage (
+    lineage       TEXT NOT NULL
+);
+INSERT INTO change_lineage (lineage) VALUES (lower(hex(randomblob(16))));
+
+CREATE TRIGGER article_changes_ai AFTER INSERT ON articles BEGIN
+    DELETE FROM article_changes WHERE site_id = new.site_id;
+    INSERT INTO article_changes (site_id) VALUES (new.site_id);
+END;
+CREATE TRIGGER article_changes_au AFTER UPDATE OF
+    site_id, url, title, sapo, body_text, body_html, authors, agency, category, category_url,
+    published, modified, lead_image, layout, content_hash, first_seen, updated, search_folded
+ON articles BEGIN
+    DELETE FROM article_changes WHERE site_id IN (old.site_id, new.site_id);
+    INSERT INTO article_changes (site_id) SELECT old.site_id UNION SELECT new.site_id;
+END;
+CREATE TRIGGER article_changes_ad AFTER DELETE ON articles BEGIN
+    DELETE FROM article_changes WHERE site_id = old.site_id;
+    INSERT INTO article_changes (site_id) VALUES (old.site_id);
+END;
+CREATE TRIGGER article_changes_topics_ai AFTER INSERT ON article_topics BEGIN
+    DELETE FROM article_changes WHERE site_id = new.site_id;
+    INSERT INTO article_changes (site_id) VALUES (new.site_id);
+END;
+CREATE TRIGGER article_changes_topics_au AFTER UPDATE ON article_topics BEGIN
+    DELETE FROM article_changes WHERE site_id IN (old.site_id, new.site_id);
+    INSERT INTO article_changes (site_id) SELECT old.site_id UNION SELECT new.site_id;
+END;
+CREATE TRIGGER article_changes_topics_ad AFTER DELETE ON article_topics BEGIN
+    DELETE FROM article_changes WHERE site_id = old.site_id;
+    INSERT INTO article_changes (site_id) VALUES (old.site_id);
+END;
+CREATE TRIGGER article_changes_tags_ai AFTER INSERT ON article_tags BEGIN
+    DELETE FROM article_changes WHERE site_id = new.site_id;
+    INSERT INTO article_changes (site_id) VALUES (new.site_id);
+END;
+CREATE TRIGGER article_changes_tags_au AFTER UPDATE ON article_tags BEGIN
+    DELETE FROM article_changes WHERE site_id IN (old.site_id, new.site_id);
+    INSERT INTO article_changes (site_id) SELECT old.site_id UNION SELECT new.site_id;
+END;
+CREATE TRIGGER article_changes_tags_ad AFTER DELETE ON article_tags BEGIN
+    DELETE FROM article_changes WHERE site_id = old.site_id;
+    INSERT INTO article_changes (site_id) VALUES (old.site_id);
+END;
+"""
+
+
 # MIGRATIONS[n] is the SQL that takes a database at version n to version n + 1 (version 0 is an
 # empty file). Each runs in one transaction together with the version bump.
 MIGRATIONS: dict[int, str] = {
     0: SCHEMA + FTS_SCHEMA,  # issue #2: the first schema
     1: VIEWS,  # issue #4: views that make the common questions one-liners
+    2: CHANGES,  # issue #6: what changed since a given revision, for the feeds
 }

@@ -197,6 +197,12 @@ class Store(FeedQueries, QueryVerbs):
             raise
         conn.execute("COMMIT")
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that all see one state of the store (a read transaction; writers go on)."""
+        with self._transaction(immediate=False):
+            yield
+
     @property
     def schema_version(self) -> int:
         return self.db.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -568,6 +574,8 @@ class Store(FeedQueries, QueryVerbs):
         copy = sqlite3.connect(partial)
         try:
             self.db.conn.backup(copy)
+            with copy:  # a history of its own from here on: see CHANGES in schema.py
+                copy.execute("UPDATE change_lineage SET lineage = lower(hex(randomblob(16)))")
         finally:
             copy.close()
         os.replace(partial, target)

@@ -178,6 +178,7 @@ def test_feeds_are_served_over_http_with_validators_gzip_and_refusals(published)
             "/%2e%2e/%2e%2e/etc/passwd",
             "/trang-nho/",
             "/..%2f..%2fetc%2fpasswd",
+            "/.manifest.db",  # what the publisher records: not for readers
         ):
             assert fetch(url, attack)[0] == 404, attack
 

@@ -1,4 +1,5 @@
-"""Serving the output directory over real HTTP: validators, 304, gzip, types, refusals."""
+"""Serving the output directory over real HTTP: validators, 304, gzip (compressed once per
+version of a file), types, refusals."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from feeds import server
 from feeds.server import create_app
 from tests.feeds_support import fetch, running_server
 
@@ -72,25 +74,94 @@ def test_the_etag_follows_the_bytes_not_the_file(site):
     assert same["etag"] == headers["etag"]
 
 
-def test_gzip_when_accepted_with_a_weak_etag_that_still_validates(site):
-    status, headers, body = fetch(
-        site["url"], "/moi-truong.atom", headers={"Accept-Encoding": "gzip"}
-    )
+GZIP = {"Accept-Encoding": "gzip"}
+
+
+def test_gzip_when_accepted_with_a_strong_etag_of_its_own(site):
+    _, plain, _ = fetch(site["url"], "/moi-truong.atom")
+    status, headers, body = fetch(site["url"], "/moi-truong.atom", headers=GZIP)
     assert status == 200 and headers["content-encoding"] == "gzip"
     assert gzip.decompress(body) == FEED and len(body) < len(FEED) / 5
-    assert headers["etag"].startswith('W/"') and "accept-encoding" in headers["vary"].lower()
-    status, _, _ = fetch(
-        site["url"],
-        "/moi-truong.atom",
-        headers={"Accept-Encoding": "gzip", "If-None-Match": headers["etag"]},
+    assert headers["content-length"] == str(len(body))
+    assert headers["vary"] == plain["vary"] == "Accept-Encoding"  # also on the identity response
+    assert headers["etag"] != plain["etag"] and not headers["etag"].startswith("W/")
+    assert headers["last-modified"] == plain["last-modified"]
+
+
+@pytest.mark.parametrize("held", ["gzip", "identity"])
+@pytest.mark.parametrize("accept", [GZIP, {}])
+def test_either_representations_etag_gives_a_304(site, held, accept):
+    etag = fetch(site["url"], "/moi-truong.atom", headers=GZIP if held == "gzip" else {})[1]["etag"]
+    status, headers, body = fetch(
+        site["url"], "/moi-truong.atom", headers={**accept, "If-None-Match": etag}
     )
-    assert status == 304
+    assert status == 304 and body == b"" and headers["etag"] == etag
+    assert headers["vary"] == "Accept-Encoding"
+
+
+@pytest.mark.parametrize(
+    "accept",
+    ["", "identity", "br", "gzip;q=0", "gzip;q=0, *", "GZIP;q=0.000", "identity, gzip;q=0.5",
+     "gzip;q=high"],
+)  # fmt: skip
+def test_clients_that_do_not_take_gzip_get_the_file_as_it_is(site, accept):
+    identity = fetch(site["url"], "/moi-truong.atom")[1]["etag"]
+    status, headers, body = fetch(site["url"], "/moi-truong.atom", headers={"Accept-Encoding": accept})
+    assert status == 200 and body == FEED and "content-encoding" not in headers
+    assert headers["etag"] == identity and headers["content-length"] == str(len(FEED))
+
+
+@pytest.mark.parametrize("accept", ["gzip", "x-gzip", "*", "br, gzip;q=0.5", "deflate, GZIP"])
+def test_clients_that_take_gzip_get_it(site, accept):
+    status, headers, body = fetch(site["url"], "/moi-truong.atom", headers={"Accept-Encoding": accept})
+    assert status == 200 and headers["content-encoding"] == "gzip"
+    assert gzip.decompress(body) == FEED
+
+
+def test_small_files_are_not_compressed(site):
+    status, headers, body = fetch(site["url"], "/feeds.opml", headers=GZIP)
+    assert status == 200 and "content-encoding" not in headers and body.startswith(b"<?xml")
+
+
+def test_each_version_of_a_file_is_compressed_once(tmp_path, monkeypatch):
+    compressed = []
+    real = server.compress
+    monkeypatch.setattr(server, "compress", lambda body: compressed.append(body) or real(body))
+    (tmp_path / "f.atom").write_bytes(FEED)
+    with running_server(create_app(tmp_path, max_age=60)) as url:
+        answers = [fetch(url, "/f.atom", headers=GZIP) for _ in range(5)]
+        assert {gzip.decompress(body) for _, _, body in answers} == {FEED}
+        etag = answers[0][1]["etag"]
+        assert fetch(url, "/f.atom", method="HEAD", headers=GZIP)[1]["etag"] == etag
+        assert fetch(url, "/f.atom", headers={**GZIP, "If-None-Match": etag})[0] == 304
+        assert compressed == [FEED]
+        newer = FEED.replace(b"</feed>", "<subtitle>mới</subtitle></feed>".encode())
+        (tmp_path / ".f.atom.tmp").write_bytes(newer)
+        os.replace(tmp_path / ".f.atom.tmp", tmp_path / "f.atom")  # as the publisher does
+        answers = [fetch(url, "/f.atom", headers=GZIP) for _ in range(3)]
+        assert {gzip.decompress(body) for _, _, body in answers} == {newer}
+        assert answers[0][1]["etag"] != etag and compressed == [FEED, newer]
+
+
+def test_the_compressed_bodies_kept_are_bounded(monkeypatch):
+    compressed = []
+    real = server.compress
+    monkeypatch.setattr(server, "compress", lambda body: compressed.append(body) or real(body))
+    one, two, three = (FEED + bytes([n]) * 10 for n in range(3))
+    kept = server.Compressed(limit=2 * len(real(one)) + 5)  # room for two
+    for etag, body in (("1", one), ("2", two), ("1", one), ("3", three), ("1", one), ("2", two)):
+        assert gzip.decompress(kept.get(etag, body)) == body
+    assert compressed == [one, two, three, two]  # "2" was the least recently used
 
 
 def test_head_gives_the_headers_without_the_body(site):
     status, headers, body = fetch(site["url"], "/moi-truong.atom", method="HEAD")
     assert status == 200 and body == b"" and headers["content-length"] == str(len(FEED))
     assert headers["content-type"] == "application/atom+xml; charset=utf-8"
+    _, zipped, compressed = fetch(site["url"], "/moi-truong.atom", headers=GZIP)
+    status, headers, body = fetch(site["url"], "/moi-truong.atom", method="HEAD", headers=GZIP)
+    assert status == 200 and body == b"" and headers["content-length"] == str(len(compressed))
+    assert headers["content-encoding"] == "gzip" and headers["etag"] == zipped["etag"]
 
 
 def test_root_serves_the_index_and_opml_has_its_type(site):

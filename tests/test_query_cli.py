@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from storage.queries import EXPORT_COLUMNS
+from storage.schema import VERSION
 from storage.store import Store
 from tests.conftest import REPO, tintuc
 
@@ -167,14 +168,14 @@ def test_stats_counts_topics_categories_months_and_runs(crawled_db, store):
     pages, page_size = (store.db.conn.execute(f"PRAGMA {name}").fetchone()[0]
                         for name in ("page_count", "page_size"))
     assert stats["size_bytes"] == pages * page_size
-    assert stats["schema_version"] == 2
+    assert stats["schema_version"] == VERSION
 
 
 def test_stats_text_report_reads_at_a_glance(crawled_db, store):
     out = tintuc("stats", "--db", str(crawled_db), "--months", "3").stdout
     first = out.splitlines()[0]
     assert first.startswith(f"{crawled_db}: {len(store.article_ids())} articles, ")
-    assert " MiB (" in first and " bytes)" in first and first.endswith("schema version 2")
+    assert " MiB (" in first and " bytes)" in first and first.endswith(f"schema version {VERSION}")
     for heading in ("Articles per topic", "Articles per category", "Articles per month",
                     "Last crawl runs"):
         assert heading in out

@@ -1,5 +1,8 @@
 """Schema version 2: the views, how a version 1 store migrates to them, what they show.
 
+(Version 3 added the change history, tests/test_storage.py; a version 1 store migrates through
+both.)
+
 The store is filled by one real crawl of the replica; a version 1 copy of it is built by applying
 MIGRATIONS[0] alone and copying the rows over, as a store of the previous release would be.
 """
@@ -59,8 +62,8 @@ def schema_objects(conn, kind):
 # -- migration ----------------------------------------------------------------------------------
 
 
-def test_the_current_version_is_2_and_migration_1_only_adds_the_views():
-    assert VERSION == 2 and sorted(MIGRATIONS) == [0, 1]
+def test_migration_1_only_adds_the_views():
+    assert sorted(MIGRATIONS) == list(range(VERSION))
     conn = sqlite3.connect(":memory:")
     conn.executescript(MIGRATIONS[0])
     version_1 = rows(conn, "SELECT type, name, sql FROM sqlite_master")
@@ -80,7 +83,7 @@ def test_a_version_1_store_migrates_to_version_2_with_its_data_intact(crawled_db
     conn.close()
 
     with Store.open(old) as migrated:
-        assert migrated.schema_version == 2
+        assert migrated.schema_version == VERSION
         conn = migrated.db.conn
         after = {table: rows(conn, f"SELECT * FROM {table} ORDER BY 1, 2") for table in TABLES}
         assert after == before and all(before.values())
@@ -88,6 +91,8 @@ def test_a_version_1_store_migrates_to_version_2_with_its_data_intact(crawled_db
         assert rows(conn, "PRAGMA foreign_key_check") == []
         assert migrated.search_articles("nhat ban").total >= 10
         assert rows(conn, "SELECT count(*) FROM articles_flat") == [(len(before["articles"]),)]
+        # Version 3: every article already stored counts as changed since revision 0.
+        assert migrated.changed_since(0) == {row[0] for row in before["articles"]}
 
 
 def test_a_migrated_store_has_exactly_the_views_of_a_new_one(crawled_db, tmp_path):
@@ -107,7 +112,7 @@ def test_migrating_twice_changes_nothing(crawled_db, tmp_path):
     with Store.open(copy) as first:
         views = schema_objects(first.db.conn, "view")
     with Store.open(copy) as second:
-        assert second.schema_version == 2 and schema_objects(second.db.conn, "view") == views
+        assert second.schema_version == VERSION and schema_objects(second.db.conn, "view") == views
 
 
 # -- the views on a crawled store ---------------------------------------------------------------

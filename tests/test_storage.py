@@ -158,3 +158,55 @@ def test_load_article_gives_back_what_was_saved(store):
     save(store)
     assert store.load_article(ARTICLE.site_id) == ARTICLE
     assert store.load_article("20000101000000000") is None
+
+
+# -- what changed (article_changes) --------------------------------------------------------------
+
+
+def test_every_change_to_what_an_article_says_gets_a_new_revision(store):
+    start = store.revision()
+    save(store)
+    other = dataclasses.replace(ARTICLE, site_id="20261101160000456")
+    save(store, other)
+    assert store.changed_since(start.number) == {ARTICLE.site_id, other.site_id}
+    mark = store.revision().number
+    assert store.changed_since(mark) == set()
+    store.replace_topics(other.site_id, [], rules_version="r2")  # re-classified
+    assert store.changed_since(mark) == {other.site_id}
+    for statement in (
+        "UPDATE articles SET title = 'Sửa tay' WHERE site_id = ?",
+        "UPDATE article_tags SET tag = 'khác' WHERE site_id = ? AND position = 0",
+        "DELETE FROM articles WHERE site_id = ?",
+    ):
+        mark = store.revision().number
+        store.db.conn.execute(statement, [ARTICLE.site_id])
+        assert store.changed_since(mark) == {ARTICLE.site_id}, statement
+    assert store.revision().number > mark
+
+
+def test_fetch_bookkeeping_is_not_a_change_but_storing_a_fetch_is(store):
+    save(store)
+    mark = store.revision().number
+    store.touch_article(ARTICLE.site_id, now=T0 + timedelta(hours=1), next_check=None)  # a 304
+    assert store.changed_since(mark) == set()
+    save(store, now=T0 + timedelta(hours=2))  # a 200 with the same content: children rewritten
+    assert store.changed_since(mark) == {ARTICLE.site_id}
+
+
+def test_a_snapshot_sees_one_state_while_others_write(store):
+    save(store)
+    with store.snapshot():
+        before = store.revision()
+        with Store.open(store.path) as writer:
+            save(writer, dataclasses.replace(ARTICLE, site_id="20261101160000456"))
+        assert store.revision() == before and len(store.article_ids()) == 1
+    assert store.revision().number > before.number and len(store.article_ids()) == 2
+
+
+def test_a_backup_starts_a_lineage_of_its_own(store, tmp_path):
+    save(store)
+    store.backup_to(tmp_path / "backup.db")
+    with Store.open(tmp_path / "backup.db") as copy:
+        assert copy.revision().number == store.revision().number
+        assert copy.revision().lineage != store.revision().lineage
+        assert copy.changed_since(0) == {ARTICLE.site_id}
