@@ -38,6 +38,19 @@ class Schedule:
     period: float  # seconds
     text: str
 
+    def first_run(self, last_good: datetime | None, now: datetime) -> datetime:
+        """When the first run after a start is due, given when the last good one ended.
+
+        At once when there was none or it is older than the period; otherwise one period after
+        it (an interval), or at the trigger's next time (cron). Never None: APScheduler 3 takes
+        `next_run_time=None` as "add the job paused", and the service would never run it.
+        """
+        if last_good is None or (now - last_good).total_seconds() > self.period:
+            return now
+        if isinstance(self.trigger, IntervalTrigger):
+            return last_good + timedelta(seconds=self.period)
+        return self.trigger.get_next_fire_time(None, now) or now
+
 
 def parse_schedule(text: str, *, jitter: float | None = None) -> Schedule:
     """An interval ("30m") or a cron expression ("*/30 * * * *", Vietnam time).

@@ -180,12 +180,9 @@ class Service:
         with Store.open(self.config.db) as store:
             last = store.last_successful_run()
         now = datetime.now(timezone.utc)
-        stale = last is None or (
-            now - datetime.fromisoformat(last.finished or last.started)
-            > timedelta(seconds=self.schedule.period)
-        )
+        last_good = datetime.fromisoformat(last.finished or last.started) if last else None
         self.scheduler.add_job(self.crawl_job, self.schedule.trigger, id="crawl", name="crawl",
-                               next_run_time=now if stale else None)
+                               next_run_time=self.schedule.first_run(last_good, now))
         feeds_period = parse_duration(self.config.feeds_every)
         self.scheduler.add_job(self.feeds_job, IntervalTrigger(seconds=feeds_period), id="feeds",
                                name="feeds", next_run_time=now)

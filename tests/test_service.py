@@ -152,6 +152,20 @@ def test_service_crawls_publishes_serves_and_picks_up_new_articles(replica, serv
         assert end <= start, "two crawls overlapped"
 
 
+def test_a_service_restarted_right_after_a_crawl_goes_on_crawling_on_schedule(replica, service_factory):
+    # A restart (deploy, crash, reboot) soon after a good crawl must not crawl at once, nor never.
+    service = service_factory("--crawl-every", "6s", "--crawl-jitter", "0")
+    wait_for(lambda: any(run.status == "ok" for run in service.runs()) if service.db.exists() else False,
+             120, "a first successful crawl")
+    service.stop()
+    restarted = service_factory("--crawl-every", "6s", "--crawl-jitter", "0")
+    last = max(run.started for run in restarted.runs())
+    status, health = wait_for(lambda: restarted.health()[0] and restarted.health(), 30, "the restarted service")
+    assert health["next_crawl"], "the crawl job must be scheduled, not paused"
+    wait_for(lambda: any(run.started > last for run in restarted.runs()), 60, "a crawl after the restart")
+    assert restarted.stop() == 0
+
+
 def test_sigterm_during_a_crawl_exits_cleanly_with_a_consistent_database(replica, service_factory):
     service = service_factory("--crawl-every", "1h", "--delay", "0.3")
     wait_for(lambda: service.health()[1].get("crawling"), 60, "a crawl in progress")
