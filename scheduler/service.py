@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +85,8 @@ class Service:
     def _default_crawl_command(self) -> list[str]:
         c = self.config
         argv = [sys.executable, "-m", "tintuc.cli", "crawl", "--db", c.db, "--site-url", c.site_url,
-                "--delay", str(c.delay), "--concurrency", str(c.concurrency), "--max-pages", str(c.max_pages), "--rechecks", c.rechecks]
+                "--delay", str(c.delay), "--concurrency", str(c.concurrency),
+                "--max-pages", str(c.max_pages), "--rechecks", c.rechecks]
         return argv + (["--topics", c.topics] if c.topics else [])
 
     # -- jobs ------------------------------------------------------------------------------------
@@ -96,7 +97,7 @@ class Service:
             return None
         with Store.open(self.config.db) as store:
             runs_before = store.runs(1)
-            version_before = store.content_version()
+            revision_before = store.revision()
         last_id = runs_before[0].id if runs_before else 0
         started = utc_now()
         logger.info("crawl: start")
@@ -112,7 +113,7 @@ class Service:
                                         message=f"crawl process exited with {outcome.returncode}")
             run = store.runs(1)[0] if store.runs(1) else None
             # Not the run's counters: a crawl killed mid-way stores articles it never counted.
-            changed = store.content_version() != version_before
+            changed = store.revision() != revision_before
         logger.info(
             "crawl: end in %.1f s, exit %s%s; %s", outcome.duration, outcome.returncode,
             " (time limit)" if outcome.timed_out else "",

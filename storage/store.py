@@ -530,14 +530,6 @@ class Store(FeedQueries, QueryVerbs):
             )
         return int(cursor.lastrowid)
 
-    def content_version(self) -> str:
-        """Changes whenever an article is added, its content changes, or its topics change."""
-        row = self.db.conn.execute(
-            "SELECT (SELECT count(*) FROM articles), (SELECT max(updated) FROM articles),"
-            " (SELECT count(*) || ':' || total(score) FROM article_topics)"
-        ).fetchone()
-        return ":".join(str(part) for part in row)
-
     def failed_runs_in_a_row(self) -> int:
         """How many of the most recent finished crawls failed, counting back to the last success."""
         count = 0
