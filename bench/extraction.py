@@ -18,7 +18,6 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 from bench.common import Config, Row, StageResult, fmt_rate, fmt_ratio, interleaved, median
 
