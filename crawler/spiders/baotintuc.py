@@ -361,16 +361,16 @@ class BaotintucSpider(scrapy.Spider):
             if target is None or target[1] is Kind.RSS:
                 continue
             url, kind = target
+            if kind is Kind.LISTING and not relevant:
+                continue
+            if kind in (Kind.LISTING, Kind.TAG) and page_number(url) > 1:
+                continue  # deeper pages are walked one by one, while they hold new articles
             if kind is Kind.TAG:
                 text = tag_keyword(url)
                 if self.topic_hint(text) == 0:
                     continue  # "Quảng Ngãi", "Hà Nội": tag pages that list every subject
             else:
                 text = " ".join(anchor.itertext()) + " " + anchor.get("title", "")
-            if kind is Kind.LISTING and not relevant:
-                continue
-            if kind in (Kind.LISTING, Kind.TAG) and page_number(url) > 1:
-                continue  # deeper pages are walked one by one, while they hold new articles
             context = max(box_of.get(anchor, item_context), item_context, key=context_bonus)
             link = self._link(url, kind, context=context, text=text, relevant=relevant)
             key = article_id(url) or url
