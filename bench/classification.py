@@ -18,7 +18,7 @@ def run(cfg: Config, ctx: dict) -> StageResult:
     from bench.extraction import ours, replica_pages
     from crawler.classify import classify, load_rules
     from crawler.extract import extract_article
-    from tests.replica.corpus import load_corpus
+    from replica.corpus import load_corpus
 
     result = StageResult()
     pages = ctx.get("extraction_pages") or replica_pages(limit=20 if cfg.quick else None)

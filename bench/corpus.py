@@ -1,6 +1,6 @@
 """Synthetic data for the benchmarks: a replica corpus of N articles, and store Articles.
 
-Both are made by recombining the hand-written replica corpus (tests/replica/corpus), so the text
+Both are made by recombining the hand-written replica corpus (replica/corpus), so the text
 is real Vietnamese news prose with the same vocabulary, lengths and topic mix as the tests use,
 and every generated article keeps the ground-truth topics of the article it was made from.
 Generation is deterministic (no randomness): article i is derived from base article i mod B.
@@ -13,7 +13,7 @@ import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from tests.replica.corpus import VN_TZ, ReplicaArticle, default_corpus_dir, load_corpus
+from replica.corpus import VN_TZ, ReplicaArticle, default_corpus_dir, load_corpus
 from tintuc.model import Article, Image
 
 # Generated ids start here and advance by STEP, so they never collide with the real corpus ids

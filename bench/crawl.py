@@ -57,7 +57,7 @@ def common_settings(cfg: Config) -> list[str]:
 def start_site(cfg: Config, ctx: dict, articles: int):
     """The generated replica, started (stopped at the end of the run)."""
     from bench.corpus import write_corpus
-    from tests.replica import ReplicaSite
+    from replica import ReplicaSite
 
     corpus = write_corpus(cfg.workdir / f"corpus-{articles}", articles)
     site = ReplicaSite(corpus_dir=corpus).start()
@@ -136,7 +136,7 @@ def disallowed(requests) -> list[str]:
     """Paths the replica's robots.txt disallows that were requested anyway."""
     from protego import Protego
 
-    from tests.replica.routes import DEFAULT_ROBOTS
+    from replica.routes import DEFAULT_ROBOTS
 
     rules = Protego.parse(DEFAULT_ROBOTS)
     return [r.path for r in requests if not rules.can_fetch("http://127.0.0.1" + r.path, "tintuc-feeds")]

@@ -1,10 +1,10 @@
 """Stage 1, extraction: articles/s of `extract_article` beside `trafilatura.extract`, and accuracy.
 
 Pages: the replica's hand-written corpus rendered by the replica itself (routes.resolve, the code
-the HTTP server runs, without the socket), both templates; and the real saved page in
-../shared/real-pages/ (read at run time, never copied). Ground truth: the corpus TOML (title, sapo,
-paragraphs, captions) and, for the real page, the title from SOURCES.md and the text of
-`#divfirst`/`#divend` (how SOURCES.md defines its body).
+the HTTP server runs, without the socket), both templates; and the saved real article pages of the team's shared material (replica/shared.py;
+read at run time, never copied; those rows are left out when it is absent). Ground truth: the
+corpus TOML (title, sapo, paragraphs, captions) and, for a real page, its `h1` title and the text
+of `#divfirst`/`#divend` (how the shared SOURCES.md defines the body).
 
 trafilatura is asked for the same job: `extract(html, url=…, with_metadata=True,
 output_format="json")`, i.e. title and main text. Accuracy compares "sapo + body" for both (the
@@ -34,9 +34,9 @@ class Page:
 
 
 def replica_pages(limit: int | None = None) -> list[Page]:
-    from tests.replica.corpus import SITE_ORIGIN, load_corpus
-    from tests.replica.routes import resolve
-    from tests.replica.site import SiteState
+    from replica.corpus import SITE_ORIGIN, load_corpus
+    from replica.routes import resolve
+    from replica.site import SiteState
 
     corpus = load_corpus()
     state = SiteState.build(corpus.categories, corpus.articles.values())
@@ -53,11 +53,11 @@ def real_pages() -> list[Page]:
     """The saved real pages with their ground truth (see ../shared/real-pages/SOURCES.md)."""
     from parsel import Selector
 
-    from tests.replica.corpus import default_shared_dir
+    from replica import shared
 
     pages = []
-    folder = default_shared_dir() / "real-pages"
-    for path in sorted(folder.glob("*.html")):
+    folder = shared.shared_dir() / "real-pages"
+    for path in sorted(folder.glob("article_*.html")):  # listing_*.html pages are no articles
         html = path.read_text(encoding="utf-8")
         sel = Selector(text=html)
         url = sel.css('link[rel="canonical"]::attr(href)').get() or ""
@@ -136,8 +136,8 @@ def run(cfg: Config, ctx: dict) -> StageResult:
     trafilatura_extract(replica[0])
     sets = [(f"replica pages ({len(replica)}, both templates)", replica, 1)]
     if real:
-        sets.append((f"real page{'s' if len(real) > 1 else ''} ({len(real)}, 135 kB)", real,
-                     2 if cfg.quick else 10))
+        size = sum(len(page.html.encode()) for page in real) / len(real) / 1000
+        sets.append((f"real pages ({len(real)}, {size:.0f} kB each)", real, 1 if cfg.quick else 3))
     for label, pages, loops in sets:
         ours_rates, peer_rates = _speed(pages, cfg.repeat, loops)
         mine, peer = median(ours_rates), median(peer_rates)
@@ -157,7 +157,7 @@ def run(cfg: Config, ctx: dict) -> StageResult:
             own_titles >= peer_titles and own_f1 >= peer_f1,
         ))
     if not real:
-        result.notes.append("No real page found in ../shared/real-pages/: that row was skipped.")
+        result.notes.append("No real page in the shared material (replica/shared.py): those rows were skipped.")
     ctx["extraction_pages"] = replica
     return result
 

@@ -36,7 +36,7 @@ def _kinds(requests) -> Counter:
 
 def new_articles(site, count: int) -> list:
     """`count` new on-topic articles, written like existing ones, published now."""
-    from tests.replica.corpus import VN_TZ
+    from replica.corpus import VN_TZ
 
     bases = [a for a in site.articles.values() if a.topics and a.layout == "current"
              and not a.path.startswith("/ban-doc/")]

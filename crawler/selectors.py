@@ -1,8 +1,8 @@
 """Every CSS selector the crawler uses on baotintuc.vn, in one place.
 
-When the site changes its markup, this is the file to edit. The evidence and confidence for each
-selector is in `shared/site-notes.md` §2 (article) and §5 (listings). Selectors are tried in order;
-the first that yields something wins.
+When the site changes its markup, this is the file to edit. What each selector relies on, and how
+sure we are of it, is in docs/site.md (§3 the article page, §4 the old template, §6 listings).
+Selectors are tried in order; the first that yields something wins.
 """
 
 from __future__ import annotations

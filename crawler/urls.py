@@ -2,7 +2,7 @@
 
 The crawler can fetch from any mirror of the site (the replica in tests, a cache, a proxy) while
 everything it stores names the canonical public URL. All URL knowledge of the site lives here;
-the patterns come from `shared/site-notes.md` §3.
+docs/site.md §2 describes the URL kinds and how sure we are of each.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from tests.replica import ReplicaSite
+from replica import ReplicaSite
 
 VN = timezone(timedelta(hours=7))
 HEADLINES = [

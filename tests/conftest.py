@@ -1,4 +1,9 @@
-"""Shared fixtures: the shared evidence, the replica site, and running the real CLI."""
+"""Shared fixtures: the shared evidence, the replica site, and running the real CLI.
+
+Tests that read the team's shared material (replica/shared.py) carry `@pytest.mark.shared(name,
+…)`. Without the material they are skipped, all in one summary line that names what is missing;
+with TINTUC_REQUIRE_SHARED=1 (CI) its absence fails the whole run before any test starts.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +13,40 @@ from pathlib import Path
 
 import pytest
 
-from tests.replica import ReplicaSite
-from tests.replica.corpus import default_shared_dir
+from replica import ReplicaSite, shared
 
 REPO = Path(__file__).resolve().parents[1]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    absent = shared.missing()
+    if absent and shared.required():
+        raise pytest.UsageError(
+            f"{shared.REQUIRE_ENV} is set but shared material is missing from "
+            f"{shared.shared_dir()}: {', '.join(absent)} (set {shared.SHARED_DIR_ENV})"
+        )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip a test whose shared material is absent, before any of its fixtures reads it."""
+    marker = item.get_closest_marker("shared")
+    if marker is None:
+        return
+    unknown = [name for name in marker.args if name not in shared.MATERIAL]
+    if unknown or not marker.args:
+        raise pytest.UsageError(f"{item.nodeid}: shared() takes names of {sorted(shared.MATERIAL)}")
+    if shared.missing(marker.args):
+        # One reason for every such test, so that pytest folds them into one summary line.
+        pytest.skip(
+            f"shared material not found in {shared.shared_dir()}: {', '.join(shared.missing())}"
+            f" (set {shared.SHARED_DIR_ENV}; CI sets {shared.REQUIRE_ENV}=1)"
+        )
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
-    path = default_shared_dir()
-    if not (path / "real-pages").is_dir():
-        pytest.fail(f"shared material not found at {path}; set TINTUC_SHARED_DIR")
-    return path
+    """The shared folder, for tests marked `shared(...)` (the marker decides whether they run)."""
+    return shared.shared_dir()
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """Shared by the tests/test_feeds_*.py files: full Atom validation and hand-made articles.
 
 Validation here is the strict one the runtime cannot do: the RFC 4287 RELAX NG schema (read
-from the shared folder at test time, never copied into the project), feedparser without bozo,
-and the RFC's Schematron rules checked by hand.
+from the shared folder at test time, never copied into the project: tests that use it are
+marked `shared("schemas")`), feedparser without bozo, and the RFC's Schematron rules checked by
+hand.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import lxml.html
 import uvicorn
 
 from storage.store import Store
-from tests.replica.corpus import default_shared_dir
+from replica import shared
 from tintuc.model import Article, Image, TopicMatch
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -35,7 +36,8 @@ T0 = datetime(2026, 11, 1, 8, 0, tzinfo=timezone.utc)
 
 @functools.cache
 def relax_ng() -> lxml.etree.RelaxNG:
-    return lxml.etree.RelaxNG(file=str(default_shared_dir() / "schemas" / "atom.rng"))
+    """The RFC's schema; a test that validates with it is marked `shared("schemas")`."""
+    return lxml.etree.RelaxNG(file=str(shared.material("schemas")))
 
 
 def assert_valid_atom(data: bytes, name: str = "feed") -> feedparser.FeedParserDict:

@@ -31,6 +31,7 @@ def topics(rules, **fields):
     return {match.topic: match for match in classify(article(**fields), rules)}
 
 
+@pytest.mark.shared("seed-article")
 def test_the_start_article_belongs_to_both_topics(rules, shared_dir):
     lines = (shared_dir / "seed-article.txt").read_text(encoding="utf-8").splitlines()
     found = topics(rules, title="Việt Nam và Nhật Bản đối thoại về chính sách môi trường",

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from crawler.classify import classify, load_rules
-from tests.replica import load_corpus
+from replica import load_corpus
 from tintuc.model import Article
 
 HOLDOUT = Path(__file__).parent / "holdout"

@@ -14,7 +14,7 @@ import pytest
 from crawler.urls import START_URL, Kind, kind_of
 from storage.store import Store
 from tests.conftest import article_requests, crawl
-from tests.replica import ReplicaSite, load_corpus
+from replica import ReplicaSite, load_corpus
 from tintuc import PROJECT_URL
 
 ROBOTS_DISALLOWED = "/ban-doc/"
@@ -75,17 +75,28 @@ def test_precision_and_recall_per_topic(corpus, store):
         assert (precision, recall) == (1.0, 1.0)
 
 
-def test_the_start_article_is_stored_faithfully(store, shared_dir):
-    row = store.article("20211124202628584")
-    lines = (shared_dir / "seed-article.txt").read_text(encoding="utf-8").splitlines()
-    assert row["url"] == START_URL == lines[-1]
+def test_the_start_article_is_stored_faithfully(corpus, store):
+    """As the replica served it: its real text when the shared folder has it, else the stand-in."""
+    row, served = store.article("20211124202628584"), corpus.articles["20211124202628584"]
+    assert row["url"] == START_URL
     assert row["title"] == "Việt Nam và Nhật Bản đối thoại về chính sách môi trường"
-    assert row["sapo"] == lines[0]
-    assert row["body_text"].split("\n\n") == lines[1:-2]
-    assert row["authors"] == ["Thanh Tùng", "Phạm Tuân"] and row["agency"] == "TTXVN"
+    assert row["sapo"] == served.sapo
+    captions = [figure.caption for figure in served.figures]
+    # Each caption stands where its figure does, among the paragraphs.
+    body = list(served.paragraphs)
+    for figure in sorted(served.figures, key=lambda f: f.after, reverse=True):
+        body.insert(figure.after + 1, figure.caption)
+    assert row["body_text"].split("\n\n") == body
+    assert row["authors"] == list(served.authors) and row["agency"] == "TTXVN"
     assert row["published"].startswith("2021-11-24T20:") and row["published"].endswith("+07:00")
     assert set(row["topics"]) == {"environment", "vietnam-japan"}
-    assert [image["caption"] for image in row["images"]] == [line for line in lines if " Ảnh: " in line]
+    assert [image["caption"] for image in row["images"]] == captions
+
+
+@pytest.mark.shared("seed-article")
+def test_the_start_url_is_the_one_the_seed_text_names(shared_dir):
+    lines = (shared_dir / "seed-article.txt").read_text(encoding="utf-8").splitlines()
+    assert START_URL == lines[-1].strip()
 
 
 def test_stored_urls_are_the_canonical_public_ones(store):

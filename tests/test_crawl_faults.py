@@ -16,8 +16,8 @@ import pytest
 from storage.store import Store
 from tests.conftest import REPO
 from tests.offsite import OtherHost
-from tests.replica import ReplicaSite, load_corpus
-from tests.replica.faults import (
+from replica import ReplicaSite, load_corpus
+from replica.faults import (
     Charset, ControlChars, EndlessPagination, Huge, Redirect, Reset, Slow, Status, Truncate,
 )
 

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta, timezone
 from storage.store import Store
 from tests.conftest import REPO, article_requests, crawl
 from crawler.urls import page_number
-from tests.replica import load_corpus
-from tests.replica.site import tag_keyword
+from replica import load_corpus
+from replica.site import tag_keyword
 
 VN = timezone(timedelta(hours=7))
 

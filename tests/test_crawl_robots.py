@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 from storage.store import FrontierEntry, Store
 from tests.conftest import REPO, crawl
-from tests.replica.faults import Reset, Status
+from replica.faults import Reset, Status
 
 FORBIDDEN = [f"https://baotintuc.vn/ban-doc/bai-doc-gia-{n}-2021112420{n:02d}00000.htm" for n in range(12)]
 

@@ -23,6 +23,7 @@ def real(real_page):
     return extract_article(real_page, REAL_URL)
 
 
+@pytest.mark.shared("real-pages")
 def test_real_page_metadata_matches_sources_md(real):
     assert real.site_id == "20260716171712046"
     assert real.url == REAL_URL
@@ -38,6 +39,7 @@ def test_real_page_metadata_matches_sources_md(real):
     assert real.layout == "current"
 
 
+@pytest.mark.shared("real-pages")
 def test_real_page_body_is_divfirst_and_divend_only(real, real_page):
     from parsel import Selector
 
@@ -56,6 +58,7 @@ def test_real_page_body_is_divfirst_and_divend_only(real, real_page):
     assert "style=" not in real.body_html
 
 
+@pytest.mark.shared("real-pages")
 def test_real_page_has_one_figure_with_caption(real):
     assert len(real.images) == 1
     image = real.images[0]
@@ -63,6 +66,7 @@ def test_real_page_has_one_figure_with_caption(real):
     assert image.caption.endswith("Ảnh tư liệu: AFP/TTXVN")
 
 
+@pytest.mark.shared("real-pages")
 def test_real_page_text_is_nfc_with_entities_decoded(real):
     import unicodedata
 
@@ -72,12 +76,14 @@ def test_real_page_text_is_nfc_with_entities_decoded(real):
     assert "Toàn cảnh" in real.body_text  # was "To&agrave;n" in the page
 
 
+@pytest.mark.shared("real-pages")
 def test_mirror_url_still_gives_the_canonical_url(real_page):
     mirror = Site("http://127.0.0.1:8123")
     article = extract_article(real_page, "http://127.0.0.1:8123/the-gioi/ukraine-co-thu-tuong-moi-20260716171712046.htm", site=mirror)
     assert article.url == REAL_URL
 
 
+@pytest.mark.shared("real-pages")
 def test_published_before_the_id_time_falls_back_to_the_id(real_page):
     page = real_page.replace("2026-07-16T17:17:00+07:00", "2001-01-01T00:00:00+07:00")
     page = page.replace("16/07/2026 17:17", "01/01/2001 00:00")
@@ -85,6 +91,7 @@ def test_published_before_the_id_time_falls_back_to_the_id(real_page):
     assert article.published == "2026-07-16T17:17:12+07:00" == id_time(article.site_id).isoformat()
 
 
+@pytest.mark.shared("real-pages")
 def test_visible_date_is_used_when_meta_is_missing(real_page):
     page = re.sub(r'<meta[^>]*datePublished[^>]*>', "", real_page)
     page = page.replace('"datePublished": "2026-07-16T17:17:00+07:00",', "")
@@ -92,6 +99,7 @@ def test_visible_date_is_used_when_meta_is_missing(real_page):
     assert extract_article(page, REAL_URL).published == "2026-07-16T17:19:00+07:00"
 
 
+@pytest.mark.shared("real-pages")
 def test_metadata_falls_back_to_meta_and_json_ld(real_page):
     page = re.sub(r'<h1 class="detail-title">.*?</h1>', "", real_page, flags=re.S)
     page = re.sub(r'<h2 class="sapo">.*?</h2>', "", page, flags=re.S)
@@ -147,6 +155,7 @@ def test_pages_without_title_or_body_are_errors_not_empty_articles(page, reason)
         extract_article(page, "https://baotintuc.vn/xa-hoi/x-20240101080000000.htm")
 
 
+@pytest.mark.shared("real-pages")
 def test_a_truncated_page_still_yields_what_it_has(real_page):
     cut = real_page[: real_page.index('<div id="divend">') + 200]
     article = extract_article(cut, REAL_URL)
@@ -154,6 +163,7 @@ def test_a_truncated_page_still_yields_what_it_has(real_page):
     assert "Theo phóng viên TTXVN tại Đông Âu" in article.body_text
 
 
+@pytest.mark.shared("real-pages")
 def test_control_characters_never_reach_the_article(real_page):
     page = real_page.replace("Ukraine có Thủ tướng mới", "Ukraine có\x00 Thủ\x0b tướng mới")
     article = extract_article(page, REAL_URL)

@@ -223,6 +223,7 @@ def links(data: bytes) -> dict[str, str]:
     return {link.get("rel"): link.get("href") for link in root.findall(f"{ATOM}link")}
 
 
+@pytest.mark.shared("schemas")
 def test_archive_pages_are_linked_marked_and_valid(store, tmp_path):
     crawl(store, article_ids(1, 12), T0)
     out = tmp_path / "out"

@@ -58,6 +58,7 @@ def only_entry(data: bytes) -> lxml.etree._Element:
 # -- the feed ------------------------------------------------------------------------------------
 
 
+@pytest.mark.shared("schemas")
 def test_the_feed_has_every_required_element(store, tmp_path):
     save(store, make_article())
     data = build(store, tmp_path)
@@ -74,12 +75,14 @@ def test_the_feed_has_every_required_element(store, tmp_path):
     assert root.findtext(f"{ATOM}updated") == "2026-11-01T15:00:00+07:00"  # the entry's, not now
 
 
+@pytest.mark.shared("schemas")
 def test_an_empty_feed_is_valid_and_its_updated_is_fixed_not_now(store, tmp_path):
     data = build(store, tmp_path)
     assert_valid_atom(data)
     assert lxml.etree.fromstring(data).findtext(f"{ATOM}updated") == "1970-01-01T00:00:00+00:00"
 
 
+@pytest.mark.shared("schemas")
 def test_the_entry_maps_every_field(store, tmp_path):
     save(store, make_article(), topics=BOTH)
     data = build(store, tmp_path, slug="tat-ca")
@@ -225,6 +228,7 @@ HOSTILE_BODIES = {
 
 
 @pytest.mark.parametrize("case", list(HOSTILE_BODIES))
+@pytest.mark.shared("schemas")
 def test_hostile_html_is_neutralised_and_the_feed_stays_valid(store, tmp_path, case):
     save(store, make_article(body_html=HOSTILE_BODIES[case], body_text="văn bản"))
     data = build(store, tmp_path)
@@ -251,6 +255,7 @@ def test_relative_urls_become_absolute_and_lazy_images_are_resolved(store, tmp_p
     assert 'href="mailto:toasoan@baotintuc.vn"' in markup
 
 
+@pytest.mark.shared("schemas")
 def test_control_characters_are_stripped_everywhere(store, tmp_path):
     dirty = "".join(chr(c) for c in [*range(9), 11, 12, *range(14, 32), 0xFFFE, 0xFFFF])
     save(
@@ -273,6 +278,7 @@ def test_control_characters_are_stripped_everywhere(store, tmp_path):
     assert "<p>Thân bài" in entry.content[0].value
 
 
+@pytest.mark.shared("schemas")
 def test_missing_fields_still_give_a_valid_entry(store, tmp_path):
     save(
         store,
@@ -295,6 +301,7 @@ def test_missing_fields_still_give_a_valid_entry(store, tmp_path):
     assert [t.term for t in entry.tags] == ["environment"]
 
 
+@pytest.mark.shared("schemas")
 def test_an_article_without_body_html_falls_back_to_its_text_and_without_any_text_to_its_link(
     store, tmp_path
 ):
@@ -309,6 +316,7 @@ def test_an_article_without_body_html_falls_back_to_its_text_and_without_any_tex
     assert "content" not in by_id["20261101150000002"] and by_id["20261101150000002"].link
 
 
+@pytest.mark.shared("schemas")
 def test_an_unusable_url_drops_the_link_but_keeps_a_valid_entry(store, tmp_path):
     save(store, make_article(url="javascript:alert(1)", body_html="", body_text="", sapo=""))
     data = build(store, tmp_path)
@@ -317,6 +325,7 @@ def test_an_unusable_url_drops_the_link_but_keeps_a_valid_entry(store, tmp_path)
     assert entry.content[0].value == "<p>Đường phố Hà Nội ngập sau mưa lớn</p>"
 
 
+@pytest.mark.shared("schemas")
 def test_a_huge_body_is_cut_with_a_link_to_the_article(store, tmp_path):
     paragraph = "Một đoạn văn rất dài về môi trường và biến đổi khí hậu. " * 40
     body_text = "\n\n".join([paragraph] * 1500)  # ~3.4 MB
@@ -329,6 +338,7 @@ def test_a_huge_body_is_cut_with_a_link_to_the_article(store, tmp_path):
     assert_safe_content(only_entry(data))
 
 
+@pytest.mark.shared("schemas")
 def test_one_huge_paragraph_is_cut_inside(store, tmp_path):
     giant = "x" * 3_000_000
     save(store, make_article(body_text=giant, body_html=f"<p>{giant}</p>"))
@@ -336,6 +346,7 @@ def test_one_huge_paragraph_is_cut_inside(store, tmp_path):
     assert MAX_CONTENT_CHARS // 3 < len(entry.content[0].value) < MAX_CONTENT_CHARS
 
 
+@pytest.mark.shared("schemas")
 def test_titles_with_markup_characters_are_text(store, tmp_path):
     title = "Giá xăng < 20.000 đồng & \"bão\" giá 'lạ' <script>alert(1)</script> ]]> &amp;"
     save(store, make_article(title=title, tags=('<b>"thẻ"</b> & co',), authors=('A <b>&</b> "B"',)))
@@ -348,6 +359,7 @@ def test_titles_with_markup_characters_are_text(store, tmp_path):
     assert raw.findtext(f"{ATOM}title") == title and raw.find(f"{ATOM}title").get("type") is None
 
 
+@pytest.mark.shared("schemas")
 def test_an_empty_title_gets_a_placeholder(store, tmp_path):
     save(store, make_article(title="\x00 \t "))
     assert assert_valid_atom(build(store, tmp_path)).entries[0].title == "(Không có tiêu đề)"
@@ -415,6 +427,7 @@ def test_an_enclosure_url_with_spaces_is_percent_encoded(store, tmp_path):
     assert enclosure.get("type") == "image/jpeg"
 
 
+@pytest.mark.shared("schemas")
 def test_the_operators_health_feed_is_valid_atom():
     from feeds.health import build_health_feed
     from storage.store import CrawlRun

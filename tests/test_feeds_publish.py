@@ -184,6 +184,7 @@ def test_the_opml_file_lists_every_feed(store, tmp_path):
     assert all(o.get("type") == "rss" and o.get("text") for o in outlines)
 
 
+@pytest.mark.shared("schemas")
 def test_the_cli_publishes_good_feeds_and_fails_naming_the_bad_definition(store, tmp_path):
     config = tmp_path / "tintuc.toml"
     config.write_text(

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 
 from storage.store import Store
 from tests.conftest import REPO
-from tests.replica import ReplicaSite, load_corpus
+from replica import ReplicaSite, load_corpus
 from tintuc.model import Article, TopicMatch
 
 BOUND = 2.0  # seconds any single query or export may take while the writer writes

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import lxml.html
 import pytest
 
-from tests.replica import (
+from replica import (
     CHAOS_KINDS,
     PER_PAGE,
     Charset,

@@ -16,7 +16,7 @@ import sys
 
 from storage.store import Store
 from tests.conftest import REPO, crawl
-from tests.replica import ReplicaSite
+from replica import ReplicaSite
 
 CHECK_CONTEXT = """
 from scrapy.utils.reactor import install_reactor

@@ -1,7 +1,7 @@
 """Pure functions that render the replica's pages as text, shaped like baotintuc.vn's markup.
 
 The crawler must work on the real site, so the markup reproduces what the evidence shows
-(``../shared/site-notes.md`` and the saved real article page): the same element nesting, class
+(described in ``docs/site.md``, checked against the saved real pages): the same element nesting, class
 names, ids and meta names, CRLF line endings, CKEditor-style named entities for Latin-1 letters
 in the body, ASP.NET's double-escaped ``alt`` attributes, absolute and relative links mixed, and
 links the crawler must *not* follow (video, megastory, print, share, comments, ``javascript:``).

@@ -2,8 +2,10 @@
 
 Why a corpus instead of generated text: the crawler's topic classifier is judged against ground
 truth (``topics``), so every article is hand-written data under ``corpus/`` (format in
-``corpus/README.md``). The start article's text is not stored in the project at all: it is read
-at run time from the shared ``seed-article.txt`` (see :func:`parse_seed_text`).
+``corpus/README.md``). The start article's real text is not stored in the project: it is read at
+run time from the shared ``seed-article.txt`` (see :func:`parse_seed_text`), and a stand-in of
+the team's own writing, labelled as such in its corpus file, takes its place when that file is
+absent (a clone of the repository on its own).
 
 Everything here is plain data plus validation; rendering lives in ``render.py`` and HTTP in
 ``server.py``.
@@ -11,7 +13,6 @@ Everything here is plain data plus validation; rendering lives in ``render.py`` 
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 import unicodedata
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
+
+from . import shared
 
 __all__ = [
     "Category",
@@ -31,7 +34,6 @@ __all__ = [
     "VN_TZ",
     "default_categories_file",
     "default_corpus_dir",
-    "default_shared_dir",
     "load_categories",
     "load_corpus",
     "parse_seed_text",
@@ -59,21 +61,13 @@ class CorpusError(ValueError):
 
 
 def default_corpus_dir() -> Path:
-    """``tests/replica/corpus``, next to this module."""
+    """``replica/corpus``, next to this module."""
     return _HERE / "corpus"
 
 
 def default_categories_file() -> Path:
-    """``tests/replica/categories.toml``, next to this module."""
+    """``replica/categories.toml``, next to this module."""
     return _HERE / "categories.toml"
-
-
-def default_shared_dir() -> Path:
-    """The shared data folder: ``$TINTUC_SHARED_DIR``, else ``<repo root>/../shared``."""
-    env = os.environ.get("TINTUC_SHARED_DIR")
-    if env:
-        return Path(env)
-    return (_HERE.parents[1] / ".." / "shared").resolve()
 
 
 @dataclass(frozen=True)
@@ -150,6 +144,7 @@ class ReplicaArticle:
     topics: frozenset[str] = field(default_factory=frozenset)
     layout: str = "current"
     note: str = ""
+    stand_in: bool = False  # the body is the stand-in of its corpus file, not the real text
 
     def __post_init__(self) -> None:
         coerce = object.__setattr__
@@ -197,7 +192,7 @@ def load_corpus(
         CorpusError: a file is malformed, names an unknown category, or repeats an id.
     """
     corpus_path = Path(corpus_dir) if corpus_dir is not None else default_corpus_dir()
-    shared_path = Path(shared_dir) if shared_dir is not None else default_shared_dir()
+    shared_path = Path(shared_dir) if shared_dir is not None else shared.shared_dir()
     categories = load_categories(categories_file or default_categories_file())
     articles: dict[str, ReplicaArticle] = {}
     for toml_file in sorted(corpus_path.glob("*.toml")):
@@ -306,15 +301,24 @@ def _article_fields(
         "note": data.get("note", ""),
     }
     if "body_from" in data:
-        seed = shared_dir / data["body_from"]
-        try:
-            text = seed.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise CorpusError(f"cannot read {seed} (set TINTUC_SHARED_DIR?): {exc}") from None
-        fields.update(parse_seed_text(text, data.get("image_files", [])))
+        fields.update(_shared_body(data, shared_dir))
     else:
         fields.update(_inline_body(data))
     return fields
+
+
+def _shared_body(data: Mapping[str, Any], shared_dir: Path) -> dict[str, Any]:
+    """The body read from the shared text named by ``body_from``, else the ``[stand_in]`` one."""
+    seed = shared_dir / data["body_from"]
+    try:
+        text = seed.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if "stand_in" not in data:
+            raise CorpusError(f"{seed} not found (set TINTUC_SHARED_DIR?)") from None
+        return {**_inline_body(data["stand_in"]), "stand_in": True}
+    except OSError as exc:
+        raise CorpusError(f"cannot read {seed}: {exc}") from None
+    return parse_seed_text(text, data.get("image_files", []))
 
 
 def _inline_body(data: Mapping[str, Any]) -> dict[str, Any]:

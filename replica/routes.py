@@ -1,7 +1,7 @@
 """URL routing of the replica: from a request path and a site snapshot to a response.
 
 Pure (no sockets, no clock), so the URL rules can be read in one place and tested without a
-server. The rules follow site-notes §3: category listings ``/<slug>-<id>ct<parent>.htm`` with
+server. The rules follow docs/site.md §2: category listings ``/<slug>-<id>ct<parent>.htm`` with
 ``/trang-N.htm`` pages, tag pages in raw or percent-encoded UTF-8, articles
 ``/<section>/<slug>-<17 digits>.htm``, RSS under ``/rss/``; everything else (video pages,
 megastory, print and share links, search) is a 404.
@@ -41,7 +41,7 @@ Disallow: /ban-doc/
 
 Sitemap: https://baotintuc.vn/sitemap.xml
 """
-"""The real robots.txt is unknown (site-notes §7). These rules keep crawlers out of the AJAX
+"""The real robots.txt is unknown (docs/site.md §1). These rules keep crawlers out of the AJAX
 handlers and search, and out of reader-submitted articles (``/ban-doc/<slug>-<id>.htm``) while
 leaving the ``/ban-doc-583ct0.htm`` listing allowed, which tests a robots parser properly."""
 

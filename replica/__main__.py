@@ -1,4 +1,4 @@
-"""Run the replica in the foreground for demos: ``python -m tests.replica --port 8081``."""
+"""Run the replica in the foreground for demos: ``python -m replica --port 8081``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from .server import ReplicaSite
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.replica", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m replica", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="address (default: %(default)s)")
     parser.add_argument("--port", type=int, default=8081, help="0: any free port (default: 8081)")
     parser.add_argument("--corpus-dir", default=None, help="folder of <id>.toml articles")
