@@ -38,6 +38,7 @@ demo: $(STAMP)
 	$(BIN)/python -m scripts.demo --port $(PORT)
 
 test: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # Not part of `make test`: timings are read here, never asserted. Knobs: docs/benchmarks.md.

@@ -98,7 +98,7 @@ def run(cfg: Config, ctx: dict) -> StageResult:
         bare_runs.append(bare)
     site.clear_requests()
 
-    from storage.store import Store
+    from storage import Store
 
     with Store.open(db) as store:
         stored = len(store.article_ids())

@@ -30,7 +30,7 @@ def _generate(store_path: Path, out: Path, *, archives: bool = True):
 
     import feeds
     from crawler.classify import load_rules
-    from storage.store import Store
+    from storage import Store
 
     definitions, _ = feeds.load_definitions(None, load_rules())
     if not archives:  # what-if: current documents only (no archive page rebuilt)

@@ -158,7 +158,7 @@ def _feed_dir(cfg: Config, ctx: dict) -> Path:
     from bench.storage import _topics
     from bench.corpus import synthetic_articles
     from datetime import datetime, timezone
-    from storage.store import Store
+    from storage import Store
 
     path = cfg.workdir / "serve.db"
     with Store.open(path) as store:

@@ -28,7 +28,7 @@ QUERIES = ("nhat ban", "rừng ngập mặn", "biến đổi khí hậu OR ô nh
 
 
 def _topics(topics):
-    from tintuc.model import TopicMatch
+    from core.model import TopicMatch
 
     return [TopicMatch(name, 5.0, ("bench",)) for name in sorted(topics)]
 
@@ -39,8 +39,8 @@ def _db_bytes(path: Path) -> int:
 
 def raw_insert_rate(articles, path: Path) -> float:
     """Articles/s of plain sqlite3 inserts of the same rows, one transaction per article."""
-    from storage.store import Store, content_hash
-    from tintuc.text import fold
+    from storage import Store, content_hash
+    from core.text import fold
 
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     with Store.open(path) as store:
@@ -91,7 +91,7 @@ def search_latency(store, queries, repeat: int) -> float:
 
 def run(cfg: Config, ctx: dict) -> StageResult:
     from bench.corpus import synthetic_articles
-    from storage.store import Store
+    from storage import Store
 
     result = StageResult()
     sizes = sorted(cfg.store_sizes)

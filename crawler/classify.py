@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from tintuc.model import Article, TopicMatch
-from tintuc.text import normalize_for_match
+from core.model import Article, TopicMatch
+from core.text import normalize_for_match
 
 _WORD = re.compile(r"\w+")
 BOTH_GROUP = "both"

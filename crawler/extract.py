@@ -13,7 +13,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from urllib.parse import urljoin
 
 import lxml.html
@@ -21,13 +21,13 @@ from lxml_html_clean import Cleaner
 from parsel import Selector
 
 from crawler import selectors as css
+from core.clock import VIETNAM_TZ, id_time, iso_vietnam
 from crawler.urls import CANONICAL_ORIGIN, Site, article_id
-from tintuc.model import Article, Image
-from tintuc.text import clean_line, clean_text
+from core.model import Article, Image
+from core.text import clean_line, clean_text
 
 logger = logging.getLogger(__name__)
 
-VIETNAM_TZ = timezone(timedelta(hours=7))
 # An article cannot be published before the id's creation time; allow for clock skew.
 _MAX_PUBLISHED_BEFORE_ID = timedelta(hours=12)
 _VISIBLE_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2}):(\d{2})")
@@ -78,7 +78,8 @@ def extract_article(page: str, url: str, *, site: Site = Site(), parsed: Selecto
     sel = parsed if parsed is not None else Selector(text=page)
     canonical = _canonical_url(sel, url, site)
     site_id = article_id(canonical)
-    if not site_id:
+    created = id_time(site_id) if site_id else None
+    if not site_id or created is None:
         raise ExtractionError(url, "no article id")
     ld = _json_ld(sel)
     title = _title(sel, ld)
@@ -91,7 +92,7 @@ def extract_article(page: str, url: str, *, site: Site = Site(), parsed: Selecto
     images = tuple(_images(body_html))
     authors, agency = _byline(sel)
     category, category_url = _category(sel, ld)
-    published = _published(sel, ld, site_id)
+    published = _published(sel, ld, site_id, created)
     return Article(
         site_id=site_id,
         url=canonical,
@@ -253,11 +254,6 @@ def _lead_image(sel: Selector, ld: dict) -> str:
 # -- dates ---------------------------------------------------------------------------------------
 
 
-def id_time(site_id: str) -> datetime:
-    """The creation time encoded in an article id (yyyyMMddHHmmssfff, Vietnam time)."""
-    return datetime.strptime(site_id[:14], "%Y%m%d%H%M%S").replace(tzinfo=VIETNAM_TZ)
-
-
 def _parse_date(value: str) -> datetime | None:
     value = value.strip()
     if not value:
@@ -278,13 +274,8 @@ def _parse_date(value: str) -> datetime | None:
     return parsed.astimezone(VIETNAM_TZ)
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(VIETNAM_TZ).isoformat(timespec="seconds")
-
-
-def _published(sel: Selector, ld: dict, site_id: str) -> str:
+def _published(sel: Selector, ld: dict, site_id: str, created: datetime) -> str:
     """The first publication time that is consistent with the id's creation time."""
-    created = id_time(site_id)
     candidates = [
         _meta(sel, "article:published_time", "datePublished"),
         _ld(ld, "NewsArticle", "datePublished"),
@@ -293,10 +284,10 @@ def _published(sel: Selector, ld: dict, site_id: str) -> str:
     for candidate in candidates:
         parsed = _parse_date(candidate)
         if parsed and parsed >= created - _MAX_PUBLISHED_BEFORE_ID:
-            return _iso(parsed)
+            return iso_vietnam(parsed)
         if parsed:
             logger.warning("date %s contradicts article id %s; ignored", candidate, site_id)
-    return _iso(created.replace(microsecond=0))
+    return iso_vietnam(created)
 
 
 def _modified(sel: Selector, ld: dict, published: str) -> str:
@@ -305,8 +296,8 @@ def _modified(sel: Selector, ld: dict, published: str) -> str:
         _ld(ld, "NewsArticle", "dateModified"),
     ):
         parsed = _parse_date(candidate)
-        if parsed and _iso(parsed) >= published:
-            return _iso(parsed)
+        if parsed and iso_vietnam(parsed) >= published:
+            return iso_vietnam(parsed)
     return published
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tintuc.model import Article, TopicMatch
+from core.model import Article, TopicMatch
 
 
 @dataclass

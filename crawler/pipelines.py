@@ -7,7 +7,7 @@ from datetime import datetime
 
 from crawler.items import ArticleItem
 from crawler.policy import next_check
-from storage.store import SaveOutcome
+from storage import SaveOutcome
 
 logger = logging.getLogger(__name__)
 

@@ -8,23 +8,13 @@ costs a 304 and no body.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
+from core import defaults
+from core.durations import parse_durations
+
 # Re-check an article this long after its publication (at most len(RECHECKS) re-checks).
-RECHECKS = (timedelta(hours=3), timedelta(hours=24), timedelta(days=3))
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-
-
-def parse_rechecks(text: str) -> tuple[timedelta, ...]:
-    """ "3h,24h,3d" → the re-check offsets; "" → none. Raises ValueError naming a bad item."""
-    offsets = []
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        match = re.fullmatch(r"(\d+)([smhd])", item)
-        if not match:
-            raise ValueError(f"not a re-check delay: {item!r} (use e.g. 3h, 24h, 3d)")
-        offsets.append(timedelta(**{_UNITS[match.group(2)]: int(match.group(1))}))
-    return tuple(sorted(offsets))
+RECHECKS = parse_durations(defaults.RECHECKS)
 
 
 def next_check(

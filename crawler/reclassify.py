@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crawler.classify import classify, load_rules
-from storage.store import Store
+from storage import Store
 
 
 def reclassify_store(store: Store, topics_path: str | None = None) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from storage.store import CrawlRun, Store
+from storage import CrawlRun, Store
 
 
 def crawl_settings(

@@ -5,30 +5,31 @@ few from its options (`--delay`, `--max-pages`, `--db`, `--site-url`). Every pro
 setting starts with TINTUC_.
 """
 
-from tintuc import PROJECT_URL, __version__
+from core import defaults
+from core.project import USER_AGENT as _USER_AGENT
 
 BOT_NAME = "tintuc"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # -- project settings ---------------------------------------------------------------------------
-TINTUC_DB = "data/tintuc.db"
-TINTUC_SITE_URL = "https://baotintuc.vn"  # or any mirror of the site
-TINTUC_MAX_PAGES = 300  # page budget of one crawl (robots.txt not counted)
+TINTUC_DB = defaults.DB
+TINTUC_SITE_URL = defaults.SITE_URL  # or any mirror of the site
+TINTUC_MAX_PAGES = defaults.MAX_PAGES  # page budget of one crawl (robots.txt not counted)
 TINTUC_MAX_LISTING_PAGES = 5  # deepest /trang-N.htm followed on a category listing
 TINTUC_MAX_TAG_PAGES = 10  # deepest /trang-N.htm followed on a tag page
 TINTUC_FRONTIER_KEEP = 5000  # pages kept for later crawls, highest priority first
-TINTUC_RECHECKS = "3h,24h,3d"  # re-fetch a new article this long after publication, to catch edits
+TINTUC_RECHECKS = defaults.RECHECKS  # re-fetch a new article this long after publication, to catch edits
 TINTUC_TOPICS = None  # path of a topic rules file; None: the packaged crawler/topics.toml
 TINTUC_RETRY_AFTER_MAX = 300  # seconds: longest Retry-After we wait for before giving up
 TINTUC_BACKOFF_BASE = 2.0  # seconds: retry n waits BASE * 2**(n-1) when no Retry-After is given
 
 # -- politeness ---------------------------------------------------------------------------------
-USER_AGENT = f"tintuc-feeds/{__version__} (+{PROJECT_URL})"
+USER_AGENT = _USER_AGENT
 ROBOTSTXT_OBEY = True
-CONCURRENT_REQUESTS = 2
-CONCURRENT_REQUESTS_PER_DOMAIN = 2
-DOWNLOAD_DELAY = 1.0
+CONCURRENT_REQUESTS = defaults.CONCURRENCY
+CONCURRENT_REQUESTS_PER_DOMAIN = defaults.CONCURRENCY
+DOWNLOAD_DELAY = defaults.DELAY
 DOWNLOAD_DELAY_JITTER = 0.5  # each wait is 0.5–1.5 × the delay, as a person would click
 AUTOTHROTTLE_ENABLED = True
 # AutoThrottle never lowers its delay after a non-200 response, and a 304 counts as one: start at

@@ -46,8 +46,8 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from feeds.entries import id_time, parse_time
-from storage.feed_queries import CrawlWindow, FeedMember
+from feeds.entries import article_time
+from core.feed_types import CrawlWindow, FeedMember
 
 Key = tuple[str, int, str]  # a place in the history: (arrival, publication time, site id)
 Newest = tuple[int, str]  # (publication time, site id): compared, newest is largest
@@ -126,7 +126,7 @@ def archive_path(slug: str, number: int) -> str:
 
 
 def published_of(member: FeedMember) -> datetime:
-    return parse_time(member.published) or id_time(member.site_id)
+    return article_time(member.published, member.site_id)
 
 
 def plan(

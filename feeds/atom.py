@@ -18,7 +18,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
@@ -27,7 +26,8 @@ from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 
 from feeds.entries import Entry
-from tintuc import PROJECT_URL, __version__
+from core.project import NAME, PROJECT_URL, VERSION
+from core.urls import SITE_NAME, SITE_ORIGIN, is_web_url
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FH_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
@@ -51,8 +51,8 @@ class FeedDocument:
     links: tuple[tuple[str, str], ...] = ()  # extra (rel, href): prev-archive, current…
     archive: bool = False  # an RFC 5005 archive document (fh:archive)
     icon: str = ICON
-    author: str = "baotintuc.vn"
-    author_uri: str = "https://baotintuc.vn/"
+    author: str = SITE_NAME
+    author_uri: str = SITE_ORIGIN + "/"
 
     @property
     def updated(self) -> datetime:
@@ -81,7 +81,7 @@ def render(document: FeedDocument) -> bytes:
     fg.language(LANGUAGE)
     fg.updated(document.updated)
     fg.author({"name": document.author, "uri": document.author_uri})
-    fg.generator("tintuc-feeds", version=__version__, uri=PROJECT_URL)
+    fg.generator(NAME, version=VERSION, uri=PROJECT_URL)
     fg.icon(document.icon)
     fg.link(href=document.self_url, rel="self", type="application/atom+xml")
     fg.link(href=document.alternate_url, rel="alternate", type="text/html")
@@ -219,7 +219,7 @@ def _check_common(element: lxml.etree._Element, where: str, problems: _Problems)
         if not (author.findtext(f"{a}name") or "").strip():
             problems.add(f"{where}: an author without a name")
     for link in element.findall(f"{a}link"):
-        if not _is_web_url(link.get("href", "")):
+        if not is_web_url(link.get("href", "")):
             problems.add(f"{where}: link {link.get('href')!r} is not an absolute http(s) URL")
     for category in element.findall(f"{a}category"):
         if not category.get("term"):
@@ -242,14 +242,7 @@ def _check_html(markup: str, where: str, problems: _Problems) -> None:
             if name.lower().startswith("on") or name.lower() == "style":
                 problems.add(f"{where}: content has a {name} attribute")
             if name.lower() in ("href", "src") and not (
-                _is_web_url(value) or (name.lower() == "href" and value.startswith("mailto:"))
+                is_web_url(value, strict=False)
+                or (name.lower() == "href" and value.startswith("mailto:"))
             ):
                 problems.add(f"{where}: content has a non-absolute or unsafe URL {value[:80]!r}")
-
-
-def _is_web_url(value: str) -> bool:
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.netloc)

@@ -16,17 +16,16 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
-from storage.feed_queries import FeedFilter
-from tintuc import PROJECT_URL
-from tintuc.text import clean_line
+from core.feed_types import FeedFilter
+from core.project import PROJECT_URL
+from core.text import clean_line, fold
+from core.urls import SITE_NAME, SITE_ORIGIN, is_web_url
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
 DEFAULT_ARCHIVE_PAGE_SIZE = 50
-SITE_URL = "https://baotintuc.vn/"
-SITE_NAME = "baotintuc.vn"
+SITE_URL = SITE_ORIGIN + "/"
 # Feed ids are UUIDs derived from the slug in this namespace: stable across hosts and base URLs.
 FEED_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, PROJECT_URL + "/feeds")
 
@@ -208,8 +207,6 @@ def default_definitions(catalog: Mapping[str, TopicInfo]) -> list[FeedDefinition
 def topic_slug(info: TopicInfo) -> str:
     if info.name in TOPIC_SLUGS:
         return TOPIC_SLUGS[info.name]
-    from tintuc.text import fold
-
     return "-".join(re.findall(r"[a-z0-9]+", fold(info.label))) or "chu-de"
 
 
@@ -261,7 +258,7 @@ def parse_definition(table: Any, catalog: Mapping[str, TopicInfo], number: int) 
         table, "archive_page_size", fail, min(DEFAULT_ARCHIVE_PAGE_SIZE, limit), 1, limit
     )
     link = table.get("link", SITE_URL)
-    if not isinstance(link, str) or not _is_web_url(link):
+    if not isinstance(link, str) or not is_web_url(link):
         raise fail(f"link must be an absolute http(s) URL, not {link!r}")
     feed_id = table.get("id", default_feed_id(slug))
     if not isinstance(feed_id, str) or not _IRI_SCHEME.match(feed_id):
@@ -323,8 +320,3 @@ def _integer(table: Mapping, key: str, fail: Failure, default: int, low: int, hi
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise fail(f"{key} must be a whole number from {low} to {high}, not {value!r}")
     return value
-
-
-def _is_web_url(value: str) -> bool:
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and not re.search(r"\s", value)

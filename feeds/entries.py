@@ -21,20 +21,22 @@ import mimetypes
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from urllib.parse import quote, urljoin, urlsplit
 
+from core.clock import id_time, parse_time
+from core.feed_types import FeedArticle
+from core.project import PROJECT_URL
+from core.text import clean_line, strip_xml_forbidden
+from core.urls import SITE_NAME, SITE_ORIGIN, is_web_url
 from feeds.sanitize import bounded_content, sanitize_html
-from storage.feed_queries import FeedArticle
-from tintuc import PROJECT_URL
-from tintuc.text import clean_line, strip_xml_forbidden
 
-VN_TZ = timezone(timedelta(hours=7))
-TAG_AUTHORITY = "baotintuc.vn"
-SITE_AUTHOR = "baotintuc.vn"
+TAG_AUTHORITY = SITE_NAME
+SITE_AUTHOR = SITE_NAME
 TOPIC_SCHEME = PROJECT_URL + "/blob/main/crawler/topics.toml"
-CATEGORY_SCHEME = "https://baotintuc.vn/"
-TAG_SCHEME = "https://baotintuc.vn/tags/"
+CATEGORY_SCHEME = SITE_ORIGIN + "/"
+TAG_SCHEME = SITE_ORIGIN + "/tags/"
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)  # the time of an article whose id says none
 # The image the site shows when an article has none of its own: not worth an enclosure.
 PLACEHOLDER_IMAGES = ("/web_images/baotintuc-share.jpg",)
 IMAGE_TYPES = {
@@ -93,11 +95,11 @@ class Entry:
 
 
 def entry_from_article(article: FeedArticle, topic_labels: Mapping[str, str]) -> Entry:
-    published = parse_time(article.published) or id_time(article.site_id)
-    link = article.url if _is_web_url(article.url) else None
+    published = article_time(article.published, article.site_id)
+    link = article.url if is_web_url(article.url) else None
     title = _cut(clean_line(article.title), MAX_TITLE) or UNTITLED
     summary = _cut(clean_line(article.sapo), MAX_SUMMARY)
-    body = sanitize_html(article.body_html, link or "https://baotintuc.vn/")
+    body = sanitize_html(article.body_html, link or CATEGORY_SCHEME)
     if not body and article.body_text.strip():
         body = "\n".join(
             f"<p>{html.escape(clean_line(p), quote=False)}</p>"
@@ -170,9 +172,9 @@ def categories(article: FeedArticle, topic_labels: Mapping[str, str]) -> tuple[C
 def enclosure(lead_image: str, article_url: str | None) -> Enclosure | None:
     if not lead_image or not lead_image.strip():
         return None
-    href = urljoin(article_url or "https://baotintuc.vn/", strip_xml_forbidden(lead_image.strip()))
+    href = urljoin(article_url or CATEGORY_SCHEME, strip_xml_forbidden(lead_image.strip()))
     href = quote(href, safe=_URL_SAFE)  # spaces and other stray characters, percent-encoded
-    if not _is_web_url(href) or any(href.endswith(p) for p in PLACEHOLDER_IMAGES):
+    if not is_web_url(href) or any(href.endswith(p) for p in PLACEHOLDER_IMAGES):
         return None
     path = urlsplit(href).path.lower()
     suffix = path[path.rfind(".") :] if "." in path.rsplit("/", 1)[-1] else ""
@@ -180,37 +182,10 @@ def enclosure(lead_image: str, article_url: str | None) -> Enclosure | None:
     return Enclosure(href, kind if kind.startswith("image/") else DEFAULT_IMAGE_TYPE)
 
 
-def parse_time(value: str) -> datetime | None:
-    """An ISO 8601 time; Vietnam time when it has no offset; None when unreadable."""
-    try:
-        moment = datetime.fromisoformat((value or "").strip())  # "Z" too, since 3.11
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=VN_TZ)
-    return moment.replace(microsecond=0)
-
-
-def id_time(site_id: str) -> datetime:
-    """The creation time encoded in a site id (yyyyMMddHHmmss…), Vietnam time; epoch if none."""
-    try:
-        return datetime.strptime(site_id[:14], "%Y%m%d%H%M%S").replace(tzinfo=VN_TZ)
-    except ValueError:
-        return datetime(1970, 1, 1, tzinfo=timezone.utc)
+def article_time(published: str, site_id: str) -> datetime:
+    """An article's publication time: as stored, else the time its id encodes, else the epoch."""
+    return parse_time(published) or id_time(site_id) or EPOCH
 
 
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _is_web_url(value: str) -> bool:
-    try:
-        parts = urlsplit(value or "")
-    except ValueError:
-        return False
-    return (
-        parts.scheme in ("http", "https")
-        and bool(parts.netloc)
-        and not re.search(r"[\s<>\"]", value)
-        and value == strip_xml_forbidden(value)
-    )

@@ -11,13 +11,14 @@ import uuid
 from collections.abc import Sequence
 from urllib.parse import urljoin
 
+from core.clock import parse_time
 from feeds import atom
 from feeds.definitions import FEED_ID_NAMESPACE
-from feeds.entries import Entry, parse_time
+from feeds.entries import EPOCH, Entry
 from feeds.regenerate import feed_base_url
-from storage.store import CrawlRun
-from tintuc import PROJECT_URL
-from tintuc.text import clean_line
+from storage import CrawlRun
+from core.project import PROJECT_URL
+from core.text import clean_line
 
 HEALTH_FILE = "_health.atom"
 STATUS_LABELS = {
@@ -50,7 +51,7 @@ def build_health_feed(runs: Sequence[CrawlRun], *, base_url: str) -> bytes:
 
 
 def _entry(run: CrawlRun) -> Entry:
-    started = parse_time(run.started) or parse_time("1970-01-01T00:00:00+00:00")
+    started = parse_time(run.started) or EPOCH
     finished = parse_time(run.finished or "") or started
     status = STATUS_LABELS.get(run.status, run.status)
     message = clean_line(run.message)

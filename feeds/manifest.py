@@ -1,6 +1,9 @@
 """What the last regeneration published, so that the next one redoes only what changed.
 
-A small SQLite database beside the feeds, `<out>/.manifest.db` (a hidden name: never served).
+A small SQLite database beside the feeds, `<out>/.manifest.db` (a hidden name: never served): a
+private cache of this package, rebuilt from the article store whenever it is missing or
+unreadable, which is why its SQL lives here and not in storage/ (whose SQL is the article
+database's).
 For each feed it records:
 
 - the fingerprint of everything besides the articles that the feed's documents depend on (its
@@ -40,7 +43,7 @@ import sqlite_utils
 
 from feeds.archive import Layout, Location, Page, Placement, Step
 from feeds.definitions import FeedDefinition
-from storage.feed_queries import FeedMember, Revision
+from core.feed_types import FeedMember, Revision
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +84,11 @@ RENDERING_MODULES = (
     "feeds.regenerate",
     "feeds.sanitize",
     "storage.feed_queries",
-    "tintuc",
-    "tintuc.text",
+    "core.clock",
+    "core.feed_types",
+    "core.project",
+    "core.text",
+    "core.urls",
 )
 RENDERING_LIBRARIES = ("feedgen", "lxml", "nh3")
 

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import lxml.etree
 
-from feeds.entries import VN_TZ
+from core.clock import VIETNAM_TZ
 
 SITE_TITLE = "Tin tức baotintuc.vn theo chủ đề"
 INTRO = (
@@ -109,4 +109,4 @@ def opml(listings: Sequence[Listing], *, title: str = SITE_TITLE) -> bytes:
 
 
 def _vietnam_time(moment: datetime) -> str:
-    return moment.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y (giờ Việt Nam)")
+    return moment.astimezone(VIETNAM_TZ).strftime("%H:%M %d/%m/%Y (giờ Việt Nam)")

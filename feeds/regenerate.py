@@ -35,12 +35,14 @@ import lxml.etree
 from feeds import atom, manifest, pages, publish
 from feeds.archive import Page, Placement, Step, advance, archive_path, layout
 from feeds.definitions import FeedDefinition
-from feeds.entries import Entry, entry_from_article, parse_time
+from core.clock import parse_time
+from feeds.entries import Entry, entry_from_article
 from feeds.manifest import FeedRecord, Manifest, Stamp
-from storage.feed_queries import CrawlWindow, FeedQueryError, Revision
+from core.feed_types import CrawlWindow, Revision
+from storage import FeedQueryError
 
 if TYPE_CHECKING:
-    from storage.store import Store
+    from storage import Store
 
 logger = logging.getLogger(__name__)
 

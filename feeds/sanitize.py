@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import html
 import logging
-from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
 import nh3
 
-from tintuc.text import clean_line, strip_xml_forbidden
+from core.text import clean_line, strip_xml_forbidden
+from core.urls import SITE_NAME, SITE_ORIGIN, is_web_url
 
 logger = logging.getLogger(__name__)
 
@@ -122,8 +122,8 @@ def sanitize_html(body_html: str, base_url: str) -> str:
     text = strip_xml_forbidden(body_html or "")
     if not text.strip():
         return ""
-    if not _is_web_url(base_url):
-        base_url = "https://baotintuc.vn/"
+    if not is_web_url(base_url):
+        base_url = SITE_ORIGIN + "/"
     try:
         text = _resolve_lazy_images(text)
     except (lxml.etree.LxmlError, ValueError) as error:  # nh3 alone still makes it safe
@@ -155,10 +155,10 @@ def bounded_content(safe_html: str, body_text: str, article_url: str) -> str:
             break
         paragraphs.append(piece)
         budget -= len(piece)
-    if _is_web_url(article_url):
+    if is_web_url(article_url):
         href = html.escape(article_url, quote=True)
         paragraphs.append(
-            f'<p><a href="{href}" rel="noopener noreferrer">Đọc toàn văn trên baotintuc.vn</a></p>'
+            f'<p><a href="{href}" rel="noopener noreferrer">Đọc toàn văn trên {SITE_NAME}</a></p>'
         )
     return strip_xml_forbidden("\n".join(paragraphs))
 
@@ -180,11 +180,3 @@ def _resolve_lazy_images(fragment: str) -> str:
     return (root.text or "") + "".join(
         lxml.html.tostring(child, encoding="unicode") for child in root
     )
-
-
-def _is_web_url(value: str) -> bool:
-    try:
-        parts = urlsplit(value or "")
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.netloc)

@@ -7,9 +7,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from storage.store import CrawlRun, Store
-
-HEALTH_FEED = "_health.atom"
+from feeds.health import HEALTH_FILE, build_health_feed
+from feeds.publish import publish
+from storage import CrawlRun, Store
 
 
 def is_suspicious(run: CrawlRun) -> bool:
@@ -39,9 +39,6 @@ def health_report(
 
 def write_health_feed(store: Store, out_dir: Path, *, base_url: str, limit: int = 50) -> bool:
     """The operator's feed: one entry per failed or suspicious crawl, kept apart from users' feeds."""
-    from feeds.health import build_health_feed
-    from feeds.publish import publish
-
     runs = [run for run in store.runs(500) if run.status in ("failed", "interrupted") or is_suspicious(run)]
     document = build_health_feed(runs[:limit], base_url=base_url)
-    return publish(out_dir / HEALTH_FEED, document)
+    return publish(out_dir / HEALTH_FILE, document)

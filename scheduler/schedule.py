@@ -2,32 +2,27 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-VIETNAM_TZ = timezone(timedelta(hours=7))
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$", re.IGNORECASE)
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+from core.clock import VIETNAM_TZ
+from core.durations import DurationError, parse_duration
 
 
 class ScheduleError(ValueError):
     """An interval or cron expression that cannot be used; the message says why."""
 
 
-def parse_duration(text: str) -> float:
-    """Seconds in "30m", "15s", "2h", "1d" or a bare number of seconds."""
-    match = _DURATION.match(str(text))
-    if not match:
-        raise ScheduleError(f"not a duration: {text!r} (use e.g. 30m, 15s, 2h, 1d)")
-    seconds = float(match.group(1)) * _UNITS[(match.group(2) or "").lower() or None]
-    if seconds <= 0:
-        raise ScheduleError(f"a duration must be positive: {text!r}")
-    return seconds
+def seconds(text: str) -> float:
+    """A duration ("30m", "2h"…) in seconds; `ScheduleError` when it is not one."""
+    try:
+        return parse_duration(text).total_seconds()
+    except DurationError as error:
+        raise ScheduleError(str(error)) from None
 
 
 @dataclass(frozen=True)
@@ -71,7 +66,7 @@ def parse_schedule(text: str, *, jitter: float | None = None) -> Schedule:
             trigger = CronTrigger.from_crontab(text, timezone=VIETNAM_TZ)
             trigger.jitter = int(jitter)
         return Schedule(trigger, period, text)
-    period = parse_duration(text)
+    period = seconds(text)
     if jitter is None:
         jitter = min(period / 10, 300)
     return Schedule(IntervalTrigger(seconds=period, jitter=int(jitter) or None), period, text)

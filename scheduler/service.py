@@ -23,8 +23,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from scheduler.crawljob import CrawlOutcome, CrawlProcess
 from scheduler.health import health_report, write_health_feed
-from scheduler.schedule import VIETNAM_TZ, parse_duration, parse_schedule
-from storage.store import Store, utc_now
+from core import defaults
+from core.clock import VIETNAM_TZ
+from scheduler.schedule import parse_schedule, seconds
+from core.clock import utc_now
+from storage import Store
 
 logger = logging.getLogger(__name__)
 
@@ -33,24 +36,24 @@ logger = logging.getLogger(__name__)
 class ServiceConfig:
     """Every setting of the service; `tintuc run` fills it from options, env and config file."""
 
-    db: str = "data/tintuc.db"
-    out: str = "data/feeds"
-    site_url: str = "https://baotintuc.vn"
-    host: str = "127.0.0.1"
-    port: int = 8080
+    db: str = defaults.DB
+    out: str = defaults.OUT
+    site_url: str = defaults.SITE_URL
+    host: str = defaults.HOST
+    port: int = defaults.PORT
     base_url: str = ""  # public URL of the feeds; default http://host:port/
-    crawl_every: str = "30m"  # interval or five-field cron expression (Vietnam time)
+    crawl_every: str = defaults.CRAWL_EVERY  # interval or five-field cron expression (Vietnam time)
     crawl_jitter: float | None = None  # seconds; default a tenth of the interval, at most 5 min
-    crawl_timeout: str = "20m"  # a crawl still running after this is killed
-    delay: float = 1.0  # politeness delay passed to each crawl
-    concurrency: int = 2  # requests in flight, passed to each crawl
-    max_pages: int = 300
+    crawl_timeout: str = defaults.CRAWL_TIMEOUT  # a crawl still running after this is killed
+    delay: float = defaults.DELAY  # politeness delay passed to each crawl
+    concurrency: int = defaults.CONCURRENCY  # requests in flight, passed to each crawl
+    max_pages: int = defaults.MAX_PAGES
     topics: str | None = None
-    rechecks: str = "3h,24h,3d"  # passed to each crawl
-    feeds_every: str = "6h"  # safety regeneration, besides the one after each changing crawl
-    maintenance_at: str = "03:30"  # daily, Vietnam time
+    rechecks: str = defaults.RECHECKS  # passed to each crawl
+    feeds_every: str = defaults.FEEDS_EVERY  # safety regeneration, besides the one after each changing crawl
+    maintenance_at: str = defaults.MAINTENANCE_AT  # daily, Vietnam time
     backups: str = ""  # directory of daily backups; default <db dir>/backups
-    keep_backups: int = 7
+    keep_backups: int = defaults.KEEP_BACKUPS
     unhealthy_after: int = 3  # failed crawls in a row that turn /healthz to 503
     feed_definitions: list[dict[str, Any]] = field(default_factory=list)
 
@@ -63,7 +66,7 @@ class Service:
     def __init__(self, config: ServiceConfig, crawl_command: list[str] | None = None) -> None:
         self.config = config
         self.schedule = parse_schedule(config.crawl_every, jitter=config.crawl_jitter)
-        self.crawl_timeout = parse_duration(config.crawl_timeout)
+        self.crawl_timeout = seconds(config.crawl_timeout)
         self.crawl_command = crawl_command or self._default_crawl_command()
         self._feeds_lock = threading.Lock()
         self._crawl: CrawlProcess | None = None
@@ -184,7 +187,7 @@ class Service:
         last_good = datetime.fromisoformat(last.finished or last.started) if last else None
         self.scheduler.add_job(self.crawl_job, self.schedule.trigger, id="crawl", name="crawl",
                                next_run_time=self.schedule.first_run(last_good, now))
-        feeds_period = parse_duration(self.config.feeds_every)
+        feeds_period = seconds(self.config.feeds_every)
         self.scheduler.add_job(self.feeds_job, IntervalTrigger(seconds=feeds_period), id="feeds",
                                name="feeds", next_run_time=now)
         hour, minute = (int(part) for part in self.config.maintenance_at.split(":"))

@@ -1,7 +1,7 @@
 """The queries feeds need: which articles a feed definition selects, and everything to render them.
 
-A mixin of `Store` (see store.py), kept in its own file because feeds are their own domain. Like
-the rest of storage/ it is the only place that speaks SQL: every value a user writes in a feed
+A mixin of `Store` (see store.py); the types it answers with are core.feed_types. Every value a
+user writes in a feed
 definition (topics, categories, tags, the full-text query, the minimum score) reaches SQLite as a
 named parameter, lists as one JSON array unpacked by `json_each`. The SQL text itself is built
 only from the constant fragments below, chosen by which filters a definition uses.
@@ -10,101 +10,19 @@ only from the constant fragments below, chosen by which filters a definition use
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
-import sqlite_utils
-
+from core.feed_types import CrawlWindow, FeedArticle, FeedFilter, FeedMember, Revision
+from core.text import normalize_for_match
+from storage._database import Database, translate_errors, translated
+from storage.errors import FeedQueryError
+from storage.fts import fts_match_expression
 from storage.schema import FTS_TABLE
-from tintuc.text import fold, normalize_for_match
 
 # Name of the SQL function that normalises categories and tags for comparison (case, NFC,
 # dashes), so "thời sự" in a definition selects the site's "Thời sự" whatever the spelling.
 _NORM_FUNCTION = "tintuc_norm"
-_FTS_OPERATORS = re.compile(r"\b(AND|OR|NOT|NEAR)\b")
-
-
-class FeedQueryError(ValueError):
-    """A feed's filter cannot run (today: an invalid full-text query). Names the feed."""
-
-
-@dataclass(frozen=True)
-class FeedFilter:
-    """Which articles a feed selects. Empty tuples and None mean "no condition".
-
-    `name` only labels error messages. Category and tag comparisons ignore case and Unicode
-    spelling; `query` is FTS5 syntax over the diacritic-free copy of the text (as `Store.search`).
-    """
-
-    name: str = ""
-    topics: tuple[str, ...] = ()
-    match_all: bool = False  # all of `topics` rather than any of them
-    categories: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    query: str | None = None
-    min_score: float | None = None  # on the selected topics (on any topic when none is selected)
-
-
-@dataclass(frozen=True)
-class FeedMember:
-    """An article a feed selects, with what ordering and archive paging need."""
-
-    site_id: str
-    published: str
-    first_seen: str  # UTC, when we first stored it: the feed's history is ordered by this
-
-
-@dataclass(frozen=True)
-class Revision:
-    """Where the store's history of changes stands (tables article_changes, change_lineage)."""
-
-    lineage: str
-    number: int
-
-
-@dataclass(frozen=True)
-class CrawlWindow:
-    """When a crawl ran; articles first seen inside one window arrived together."""
-
-    started: str
-    finished: str | None
-    running: bool
-
-
-@dataclass(frozen=True)
-class FeedArticle:
-    """An article with everything a feed entry shows."""
-
-    site_id: str
-    url: str
-    title: str
-    sapo: str
-    body_html: str
-    body_text: str
-    authors: tuple[str, ...]
-    agency: str
-    category: str
-    category_url: str
-    published: str
-    modified: str
-    lead_image: str
-    first_seen: str
-    updated: str
-    topics: tuple[tuple[str, float], ...] = field(default_factory=tuple)  # (topic, score)
-    tags: tuple[str, ...] = field(default_factory=tuple)
-
-
-def fts_match_expression(query: str) -> str:
-    """The FTS5 MATCH argument for a user query: folded like the indexed copy, operators kept.
-
-    Folding lower-cases, which would turn the operators AND/OR/NOT/NEAR into plain words; they
-    are split out first and kept as written.
-    """
-    parts = _FTS_OPERATORS.split(query)
-    folded = "".join(part if _FTS_OPERATORS.fullmatch(part) else fold(part) for part in parts)
-    return "{search_folded}: (" + folded + ")"
 
 
 def filter_sql(
@@ -158,11 +76,7 @@ def filter_sql(
     return f"SELECT a.site_id, a.published, a.first_seen FROM articles AS a WHERE {where}", params
 
 
-class FeedQueries:
-    """Feed queries, mixed into `Store` (which provides `self.db`)."""
-
-    db: sqlite_utils.Database
-
+class FeedQueriesMixin(Database):
     def feed_members(
         self, feed: FeedFilter, among: Iterable[str] | None = None
     ) -> list[FeedMember]:
@@ -172,16 +86,18 @@ class FeedQueries:
         """
         self._register_feed_functions()
         sql, params = filter_sql(feed, among)
-        try:
-            rows = self.db.conn.execute(sql, params).fetchall()
-        except sqlite3.OperationalError as error:
-            if feed.query is None:
-                raise
-            raise FeedQueryError(
-                f"feed {feed.name!r}: invalid full-text query {feed.query!r} ({error})"
-            ) from error
+        with translate_errors(self.path):
+            try:
+                rows = self.db.conn.execute(sql, params).fetchall()
+            except sqlite3.OperationalError as error:
+                if feed.query is None or error.sqlite_errorcode != sqlite3.SQLITE_ERROR:
+                    raise  # locked, I/O: not the definition's fault
+                raise FeedQueryError(
+                    f"feed {feed.name!r}: invalid full-text query {feed.query!r} ({error})"
+                ) from error
         return [FeedMember(*row) for row in rows]
 
+    @translated
     def revision(self) -> Revision:
         """The latest change: what a copy made now is up to date with."""
         lineage, number = self.db.conn.execute(
@@ -190,6 +106,7 @@ class FeedQueries:
         ).fetchone()
         return Revision(lineage, number)
 
+    @translated
     def changed_since(self, number: int) -> set[str]:
         """Articles added, edited, re-classified, re-tagged or deleted after revision `number`."""
         rows = self.db.conn.execute(
@@ -197,6 +114,7 @@ class FeedQueries:
         )
         return {site_id for (site_id,) in rows}
 
+    @translated
     def crawl_windows(self) -> list[CrawlWindow]:
         """Every crawl run's time span, oldest first (a killed crawl has no end)."""
         rows = self.db.conn.execute(
@@ -206,6 +124,7 @@ class FeedQueries:
             CrawlWindow(started, finished, bool(running)) for started, finished, running in rows
         ]
 
+    @translated
     def feed_articles(self, site_ids: Iterable[str]) -> dict[str, FeedArticle]:
         """The given articles with their topics and tags, keyed by site id (absent ids skipped)."""
         ids = json.dumps(sorted(set(site_ids)))

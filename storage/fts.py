@@ -1,7 +1,7 @@
 """Full-text search glue: user queries to FTS5 MATCH expressions, folded snippets to Vietnamese.
 
 Pure functions, no SQL execution. Search runs on `search_folded` (title, sapo and body folded by
-`tintuc.text.fold`: no diacritics, đ→d), so the query is folded the same way and "nhat ban",
+`core.text.fold`: no diacritics, đ→d), so the query is folded the same way and "nhat ban",
 "Nhật Bản" and "NHẬT BẢN" all find "Nhật Bản"; no tokenizer folds đ, hence the extra column.
 FTS5's snippet() can only cut from the column it matched, the folded one; `restore_snippet`
 maps that cut back onto the original text, so people read "Nhật Bản", not "nhat ban".
@@ -11,18 +11,31 @@ from __future__ import annotations
 
 import re
 
-from storage.feed_queries import fts_match_expression
-from tintuc.text import fold
+from core.text import fold
+from storage.errors import SearchQueryError
 
 # Marks snippet() puts around matches. XML 1.0 forbids these characters and the extractor strips
-# them (tintuc.text.strip_xml_forbidden), so they never occur in stored text.
+# them (core.text.strip_xml_forbidden), so they never occur in stored text.
 HIT_START, HIT_END = "\x02", "\x03"
 ELLIPSIS = "…"
 _TERM = re.compile(r'"([^"]*)"|(\S+)')
+_FTS_OPERATORS = re.compile(r"\b(AND|OR|NOT|NEAR)\b")
 
 
-class SearchQueryError(ValueError):
-    """The query cannot run: bad FTS5 syntax, or nothing to search for. The message says why."""
+def folded_text(title: str, sapo: str, body_text: str) -> str:
+    """What `articles.search_folded` holds: title, sapo and body, folded (no diacritics, đ→d)."""
+    return fold(folded_source(title, sapo, body_text))
+
+
+def fts_match_expression(query: str) -> str:
+    """The FTS5 MATCH argument for a user query: folded like the indexed copy, operators kept.
+
+    Folding lower-cases, which would turn the operators AND/OR/NOT/NEAR into plain words; they
+    are split out first and kept as written.
+    """
+    parts = _FTS_OPERATORS.split(query)
+    folded = "".join(part if _FTS_OPERATORS.fullmatch(part) else fold(part) for part in parts)
+    return "{search_folded}: (" + folded + ")"
 
 
 def simple_match(query: str) -> str:
@@ -71,7 +84,7 @@ def raw_match(query: str) -> str:
 
 
 def folded_source(title: str, sapo: str, body_text: str) -> str:
-    """The text `search_folded` is folded from (see Store.save_article)."""
+    """The text `search_folded` is folded from (see `folded_text`)."""
     return "\n".join([title, sapo, body_text])
 
 

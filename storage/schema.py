@@ -6,14 +6,20 @@ Times we record ourselves are UTC and times taken from the site are Vietnam time
 ISO 8601 text with an explicit offset, so they sort and compare correctly as strings within
 one column.
 
-The version lives in `PRAGMA user_version`. To change the schema: add the SQL that takes
-version N to N + 1 as MIGRATIONS[N], bump VERSION, and update docs/schema.md (tests/
-test_query_docs.py runs its queries). Never edit a migration that has shipped: SCHEMA and
-FTS_SCHEMA are version 1 as it shipped, VIEWS are what version 2 added, CHANGES what version 3
-added. A later change to a view or a trigger is a new migration that drops and re-creates it.
+The version lives in `PRAGMA user_version`. To change the schema: add what takes version N to
+N + 1 as MIGRATIONS[N] (SQL, or a function of the connection for a change that needs Python, such
+as re-parsing stored values), bump VERSION, and update docs/schema.md (tests/test_query_docs.py
+runs its queries). Each migration runs in one transaction with its version bump
+(storage/_database.py). Never edit a migration that has shipped: SCHEMA and FTS_SCHEMA are
+version 1 as it shipped, VIEWS are what version 2 added, CHANGES what version 3 added; their
+digests are pinned by tests/test_storage.py. A later change to a view or a trigger is a new
+migration that drops and re-creates it.
 """
 
 from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
 
 APPLICATION_ID = 0x74696E74  # "tint": marks the file as a tintuc-feeds database
 VERSION = 3
@@ -225,6 +231,38 @@ FROM crawl_runs;
 """
 
 
+# The columns of `articles` whose change is a change of the article (fetch bookkeeping is not).
+_CONTENT_COLUMNS = """\
+    site_id, url, title, sapo, body_text, body_html, authors, agency, category, category_url,
+    published, modified, lead_image, layout, content_hash, first_seen, updated, search_folded"""
+
+# The change log's triggers, one per event: the row's article gets the next revision.
+_CHANGE_EVENTS = {  # suffix: (event, the articles concerned, as a WHERE and as rows to insert)
+    "ai": ("INSERT", "= new.site_id", "VALUES (new.site_id)"),
+    "au": ("UPDATE", "IN (old.site_id, new.site_id)", "SELECT old.site_id UNION SELECT new.site_id"),
+    "ad": ("DELETE", "= old.site_id", "VALUES (old.site_id)"),
+}
+
+
+def change_log_triggers(table: str, prefix: str, *, columns: str | None = None) -> str:
+    """The triggers that log every change to `table`'s rows in `article_changes` (see CHANGES).
+
+    `columns`: only an update of these counts (a formatted column list); None: any update.
+    Used when a migration is written; what it produced for a shipped migration must never
+    change (tests/test_storage.py pins each shipped migration's digest).
+    """
+    sql = ""
+    for suffix, (event, match, rows) in _CHANGE_EVENTS.items():
+        when = f"{event} OF\n{columns}\nON {table}" if event == "UPDATE" and columns else f"{event} ON {table}"
+        sql += (
+            f"CREATE TRIGGER {prefix}_{suffix} AFTER {when} BEGIN\n"
+            f"    DELETE FROM article_changes WHERE site_id {match};\n"
+            f"    INSERT INTO article_changes (site_id) {rows};\n"
+            "END;\n"
+        )
+    return sql
+
+
 # What changed, in order (issue #6): copies derived from the store, the feeds first, redo only
 # what changed since the revision they were made from instead of re-reading every article.
 # Triggers keep it, whoever writes (the crawler, `tintuc reclassify`, sqlite-utils, by hand).
@@ -247,52 +285,37 @@ CREATE TABLE change_lineage (
 );
 INSERT INTO change_lineage (lineage) VALUES (lower(hex(randomblob(16))));
 
-CREATE TRIGGER article_changes_ai AFTER INSERT ON articles BEGIN
-    DELETE FROM article_changes WHERE site_id = new.site_id;
-    INSERT INTO article_changes (site_id) VALUES (new.site_id);
-END;
-CREATE TRIGGER article_changes_au AFTER UPDATE OF
-    site_id, url, title, sapo, body_text, body_html, authors, agency, category, category_url,
-    published, modified, lead_image, layout, content_hash, first_seen, updated, search_folded
-ON articles BEGIN
-    DELETE FROM article_changes WHERE site_id IN (old.site_id, new.site_id);
-    INSERT INTO article_changes (site_id) SELECT old.site_id UNION SELECT new.site_id;
-END;
-CREATE TRIGGER article_changes_ad AFTER DELETE ON articles BEGIN
-    DELETE FROM article_changes WHERE site_id = old.site_id;
-    INSERT INTO article_changes (site_id) VALUES (old.site_id);
-END;
-CREATE TRIGGER article_changes_topics_ai AFTER INSERT ON article_topics BEGIN
-    DELETE FROM article_changes WHERE site_id = new.site_id;
-    INSERT INTO article_changes (site_id) VALUES (new.site_id);
-END;
-CREATE TRIGGER article_changes_topics_au AFTER UPDATE ON article_topics BEGIN
-    DELETE FROM article_changes WHERE site_id IN (old.site_id, new.site_id);
-    INSERT INTO article_changes (site_id) SELECT old.site_id UNION SELECT new.site_id;
-END;
-CREATE TRIGGER article_changes_topics_ad AFTER DELETE ON article_topics BEGIN
-    DELETE FROM article_changes WHERE site_id = old.site_id;
-    INSERT INTO article_changes (site_id) VALUES (old.site_id);
-END;
-CREATE TRIGGER article_changes_tags_ai AFTER INSERT ON article_tags BEGIN
-    DELETE FROM article_changes WHERE site_id = new.site_id;
-    INSERT INTO article_changes (site_id) VALUES (new.site_id);
-END;
-CREATE TRIGGER article_changes_tags_au AFTER UPDATE ON article_tags BEGIN
-    DELETE FROM article_changes WHERE site_id IN (old.site_id, new.site_id);
-    INSERT INTO article_changes (site_id) SELECT old.site_id UNION SELECT new.site_id;
-END;
-CREATE TRIGGER article_changes_tags_ad AFTER DELETE ON article_tags BEGIN
-    DELETE FROM article_changes WHERE site_id = old.site_id;
-    INSERT INTO article_changes (site_id) VALUES (old.site_id);
-END;
 """
+CHANGES += "".join(
+    change_log_triggers(table, prefix, columns=columns)
+    for table, prefix, columns in (
+        ("articles", "article_changes", _CONTENT_COLUMNS),
+        ("article_topics", "article_changes_topics", None),
+        ("article_tags", "article_changes_tags", None),
+    )
+)
 
 
 # MIGRATIONS[n] is the SQL that takes a database at version n to version n + 1 (version 0 is an
 # empty file). Each runs in one transaction together with the version bump.
-MIGRATIONS: dict[int, str] = {
+Migration = str | Callable[[sqlite3.Connection], None]
+MIGRATIONS: dict[int, Migration] = {
     0: SCHEMA + FTS_SCHEMA,  # issue #2: the first schema
     1: VIEWS,  # issue #4: views that make the common questions one-liners
     2: CHANGES,  # issue #6: what changed since a given revision, for the feeds
 }
+
+
+def split_statements(script: str) -> list[str]:
+    """Split a DDL script into statements, keeping trigger bodies whole."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--") and not current.strip():
+            continue
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements

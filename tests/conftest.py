@@ -94,7 +94,7 @@ def crawled_db(_crawled_template, tmp_path_factory, request) -> Path:
 
     A module may name the file by defining `CRAWLED_DB_NAME` (Datasette shows the name).
     """
-    from storage.store import Store
+    from storage import Store
 
     name = getattr(request.module, "CRAWLED_DB_NAME", "tintuc.db")
     copy = tmp_path_factory.mktemp("crawled") / name

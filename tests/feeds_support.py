@@ -25,9 +25,9 @@ import lxml.etree
 import lxml.html
 import uvicorn
 
-from storage.store import Store
+from storage import Store
 from replica import shared
-from tintuc.model import Article, Image, TopicMatch
+from core.model import Article, Image, TopicMatch
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FH = "{http://purl.org/syndication/history/1.0}"

@@ -14,7 +14,7 @@ from crawler.classify import (
     score_topic,
     words_of,
 )
-from tintuc.model import Article
+from core.model import Article
 
 
 @pytest.fixture(scope="module")

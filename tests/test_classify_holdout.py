@@ -14,7 +14,7 @@ import pytest
 
 from crawler.classify import classify, load_rules
 from replica import load_corpus
-from tintuc.model import Article
+from core.model import Article
 
 HOLDOUT = Path(__file__).parent / "holdout"
 TOPICS = ("environment", "vietnam-japan")

@@ -12,10 +12,10 @@ import sqlite3
 import pytest
 
 from crawler.urls import START_URL, Kind, kind_of
-from storage.store import Store
+from storage import Store
 from tests.conftest import article_requests, crawl
 from replica import ReplicaSite, load_corpus
-from tintuc import PROJECT_URL
+from core.project import PROJECT_URL
 
 ROBOTS_DISALLOWED = "/ban-doc/"
 

@@ -13,7 +13,7 @@ import unicodedata
 
 import pytest
 
-from storage.store import Store
+from storage import Store
 from tests.conftest import REPO
 from tests.offsite import OtherHost
 from replica import ReplicaSite, load_corpus

@@ -10,7 +10,7 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 
-from storage.store import Store
+from storage import Store
 from tests.conftest import REPO, article_requests, crawl
 from crawler.urls import page_number
 from replica import load_corpus

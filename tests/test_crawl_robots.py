@@ -6,7 +6,7 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 
-from storage.store import FrontierEntry, Store
+from storage import FrontierEntry, Store
 from tests.conftest import REPO, crawl
 from replica.faults import Reset, Status
 

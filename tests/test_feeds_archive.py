@@ -16,8 +16,8 @@ import pytest
 from crawler.classify import load_rules
 from feeds import generate, load_definitions, publish
 from feeds.archive import Placement, Step, advance, arrival, layout, plan
-from storage.feed_queries import CrawlWindow, FeedMember
-from storage.store import RunStats, Store
+from core.feed_types import CrawlWindow, FeedMember
+from storage import Store
 from tests.feeds_support import ATOM, FH, T0, assert_valid_atom, entries_by_id, make_article, save
 
 BASE = "http://127.0.0.1:8080/"
@@ -203,7 +203,7 @@ def crawl(store: Store, site_ids, start: datetime, **article_changes) -> None:
             make_article(site_id, **article_changes),
             now=start + timedelta(seconds=offset + 1),
         )
-    store.finish_run(run, RunStats(), status="ok", now=start + timedelta(minutes=10))
+    store.finish_run(run, {}, status="ok", now=start + timedelta(minutes=10))
 
 
 def article_ids(day_from: int, day_to: int) -> list[str]:

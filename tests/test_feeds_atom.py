@@ -17,7 +17,7 @@ from crawler.classify import load_rules
 from feeds import generate, load_definitions
 from feeds.atom import check_atom
 from feeds.sanitize import MAX_CONTENT_CHARS
-from storage.store import Store
+from storage import Store
 from tests.feeds_support import (
     ATOM,
     BOTH,
@@ -28,7 +28,7 @@ from tests.feeds_support import (
     make_article,
     save,
 )
-from tintuc.model import TopicMatch
+from core.model import TopicMatch
 
 BASE = "https://feeds.example.org/tintuc/"
 DEFINITIONS, _ = load_definitions(None, load_rules())
@@ -430,7 +430,7 @@ def test_an_enclosure_url_with_spaces_is_percent_encoded(store, tmp_path):
 @pytest.mark.shared("schemas")
 def test_the_operators_health_feed_is_valid_atom():
     from feeds.health import build_health_feed
-    from storage.store import CrawlRun
+    from storage import CrawlRun
 
     runs = [
         CrawlRun(

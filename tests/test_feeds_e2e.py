@@ -22,7 +22,7 @@ from feeds import generate, load_definitions
 from feeds.atom import check_atom
 from feeds.server import create_app
 from replica import load_corpus
-from storage.store import Store
+from storage import Store
 from tests.conftest import tintuc
 from tests.feeds_support import (
     ATOM,

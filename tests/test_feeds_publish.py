@@ -16,7 +16,7 @@ import feeds.regenerate
 from crawler.classify import load_rules
 from feeds import generate, load_definitions
 from feeds.publish import publish, remove_stale_temp_files
-from storage.store import Store
+from storage import Store
 from tests.feeds_support import BOTH, assert_valid_atom, make_article, save
 from tintuc.cli import cli
 

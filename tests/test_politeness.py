@@ -7,9 +7,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from crawler.middlewares import backoff_seconds, retry_after_seconds
+from core.durations import parse_durations
 from crawler.policy import RECHECKS, conditional_headers, is_due, next_check
 from crawler.run import crawl_settings
-from tintuc import PROJECT_URL
+from core.project import PROJECT_URL
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 
@@ -70,9 +71,7 @@ def test_conditional_headers():
 
 
 def test_recheck_delays_are_configurable():
-    from crawler.policy import parse_rechecks
-
-    assert parse_rechecks("24h, 3h,3d") == RECHECKS
-    assert parse_rechecks("") == ()
+    assert parse_durations("24h, 3h,3d") == RECHECKS
+    assert parse_durations("") == ()
     with pytest.raises(ValueError, match="'5x'"):
-        parse_rechecks("3h,5x")
+        parse_durations("3h,5x")

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from storage.queries import EXPORT_COLUMNS
+from storage import EXPORT_COLUMNS
 from storage.schema import VERSION
-from storage.store import Store
+from storage import Store
 from tests.conftest import REPO, tintuc
 
 SEED = "20211124202628584"  # "Việt Nam và Nhật Bản đối thoại về chính sách môi trường"

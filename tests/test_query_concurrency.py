@@ -18,10 +18,10 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from storage.store import Store
+from storage import Store
 from tests.conftest import REPO
 from replica import ReplicaSite, load_corpus
-from tintuc.model import Article, TopicMatch
+from core.model import Article, TopicMatch
 
 BOUND = 2.0  # seconds any single query or export may take while the writer writes
 ARTICLES = 30
@@ -55,7 +55,7 @@ def test_queries_and_exports_during_a_real_crawl_are_fast_and_see_whole_articles
                 running = crawler.poll() is None
                 with Store.open(db) as store:
                     rows = timed(durations, lambda: list(store.iter_export()))
-                    timed(durations, lambda: store.search_articles("nhat ban", limit=50))
+                    timed(durations, lambda: store.search("nhat ban", limit=50))
                     timed(durations, lambda: store.stats())
                 for row in rows:
                     truth = corpus.articles[row["site_id"]]
@@ -144,7 +144,7 @@ def test_readers_never_see_a_half_written_article_while_a_writer_saves_nonstop(t
             for row in rows:
                 version = assert_whole(row["title"], row["body_text"], row["tags"], row["topics"])
                 seen.setdefault(row["site_id"], set()).add(version)
-            hits = timed(durations, lambda: store.search_articles("kiem tra duong", limit=ARTICLES))
+            hits = timed(durations, lambda: store.search("kiem tra duong", limit=ARTICLES))
             assert hits.total == ARTICLES
             for hit in hits.hits:
                 assert_whole(hit.title, "", list(hit.tags), list(hit.topics))

@@ -19,7 +19,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from storage.store import Store
+from storage import Store
 from tests.conftest import REPO
 from tintuc import browse
 from tintuc.cli import cli

@@ -17,8 +17,8 @@ from datetime import datetime, timezone
 import pytest
 
 from storage.schema import APPLICATION_ID, MIGRATIONS, VERSION
-from storage.store import Store
-from tintuc.model import Article, TopicMatch
+from storage import Store
+from core.model import Article, TopicMatch
 
 VIEWS = ("articles_flat", "topic_articles", "tagged_articles", "topic_month_counts",
          "crawl_history")
@@ -89,7 +89,7 @@ def test_a_version_1_store_migrates_to_version_2_with_its_data_intact(crawled_db
         assert after == before and all(before.values())
         assert migrated.integrity_check() == "ok"
         assert rows(conn, "PRAGMA foreign_key_check") == []
-        assert migrated.search_articles("nhat ban").total >= 10
+        assert migrated.search("nhat ban").total >= 10
         assert rows(conn, "SELECT count(*) FROM articles_flat") == [(len(before["articles"]),)]
         # Version 3: every article already stored counts as changed since revision 0.
         assert migrated.changed_since(0) == {row[0] for row in before["articles"]}

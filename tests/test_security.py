@@ -15,7 +15,7 @@ import pytest
 import feeds
 from crawler.classify import load_rules
 from feeds.server import create_app
-from storage.store import Store
+from storage import Store
 from tests.conftest import crawl
 from tests.feeds_support import fetch, make_article, running_server, save
 

@@ -19,7 +19,7 @@ import feedparser
 import pytest
 
 from scheduler import Service, ServiceConfig
-from storage.store import Store
+from storage import Store
 from tests.conftest import REPO, tintuc
 
 VN = timezone(timedelta(hours=7))

@@ -11,8 +11,15 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from storage.schema import VERSION
-from storage.store import FrontierEntry, RunStats, SaveOutcome, StorageError, Store
-from tintuc.model import Article, Image, TopicMatch
+from storage import (
+    FrontierEntry,
+    InvalidDataError,
+    SaveOutcome,
+    SearchQueryError,
+    StorageError,
+    Store,
+)
+from core.model import Article, Image, TopicMatch
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=timezone.utc)
 ARTICLE = Article(
@@ -100,29 +107,31 @@ def test_irrelevant_articles_are_stored_without_topics(store):
 @pytest.mark.parametrize("query", ["nhat ban", "Nhật Bản", "duong pho", "đường phố", "thoát nước"])
 def test_search_ignores_diacritics_and_d(store, query):
     save(store)
-    assert [row["site_id"] for row in store.search(query)] == [ARTICLE.site_id]
+    assert [hit.site_id for hit in store.search(query).hits] == [ARTICLE.site_id]
 
 
 def test_search_with_bad_syntax_is_a_clear_error(store):
     save(store)
-    with pytest.raises(ValueError, match="invalid search query"):
-        store.search('"unbalanced')
+    with pytest.raises(SearchQueryError, match="invalid search query"):
+        store.search('"unbalanced', fts=True)
+    with pytest.raises(SearchQueryError, match="nothing to search for"):
+        store.search('" "')
 
 
 def test_fts_follows_updates(store):
     save(store)
     save(store, dataclasses.replace(ARTICLE, title="Tiêu đề khác hẳn", body_text="Không còn gì."), now=T0 + timedelta(hours=1))
-    assert store.search("nhat ban") == []
-    assert len(store.search("tieu de")) == 1
+    assert store.search("nhat ban").total == 0
+    assert store.search("tieu de").total == 1
 
 
 def test_runs_left_running_by_a_killed_crawl_become_interrupted(store):
     first = store.start_run("http://x", now=T0)
-    store.update_run(first, RunStats(pages=7))
+    store.update_run(first, {"pages": 7})
     second = store.start_run("http://x", now=T0 + timedelta(minutes=5))
     runs = {run.id: run for run in store.runs()}
     assert runs[first].status == "interrupted" and runs[first].pages == 7
-    store.finish_run(second, RunStats(pages=3, articles_new=1), status="ok", now=T0 + timedelta(minutes=6))
+    store.finish_run(second, {"pages": 3, "articles_new": 1}, status="ok", now=T0 + timedelta(minutes=6))
     assert store.runs(1)[0].status == "ok" and store.runs(1)[0].articles_new == 1
 
 
@@ -147,7 +156,7 @@ def test_a_304_keeps_the_validators(store):
 def test_a_failed_save_leaves_nothing_half_written(store):
     save(store)
     broken = dataclasses.replace(ARTICLE, title="Tiêu đề mới", tags=(None,))  # tag NULL violates NOT NULL
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(InvalidDataError, match="article_tags.tag"):
         save(store, broken, now=T0 + timedelta(hours=1))
     row = store.article(ARTICLE.site_id)
     assert row["title"] == ARTICLE.title and row["tags"] == ["ngập lụt", "Hà Nội"]

@@ -14,7 +14,7 @@ import ssl
 import subprocess
 import sys
 
-from storage.store import Store
+from storage import Store
 from tests.conftest import REPO, crawl
 from replica import ReplicaSite
 

@@ -1,8 +1,10 @@
-"""tintuc-feeds: topical Atom feeds from baotintuc.vn.
+"""The `tintuc` command line: every command of tintuc-feeds, a thin layer over the library.
 
-This package holds what the other packages share: the article model (`tintuc.model`),
-Vietnamese text helpers (`tintuc.text`) and the command line (`tintuc.cli`).
+`tintuc.cli.cli` is the click group (the console script); each command module parses options,
+calls one library verb and reports. Nothing below this package imports it (pyproject.toml's
+import-linter contract).
 """
 
-__version__ = "0.1.0"
-PROJECT_URL = "https://github.com/tintuc-feeds/tintuc-feeds"
+from core.project import VERSION as __version__
+
+__all__ = ["__version__"]

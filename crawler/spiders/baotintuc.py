@@ -14,7 +14,7 @@ import codecs
 import functools
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 import scrapy
@@ -35,7 +35,8 @@ from crawler.focus import context_bonus, memoised_topic_hint, priority
 from crawler.items import ArticleItem
 from crawler.lock import CrawlLock
 from crawler.middlewares import ROBOTS_UNREACHABLE_STAT, BudgetSpent
-from crawler.policy import conditional_headers, is_due, next_check, parse_rechecks
+from core.durations import parse_durations
+from crawler.policy import conditional_headers, is_due, next_check
 from crawler.urls import (
     RSS_INDEX_PATH,
     START_URL,
@@ -46,10 +47,22 @@ from crawler.urls import (
     page_number,
     tag_keyword,
 )
-from storage.store import FrontierEntry, RunStats, Store, utc_now
-from tintuc.text import clean_line
+from core.clock import utc_now
+from storage import FrontierEntry, Store
+from core.text import clean_line
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RunStats:  # temporary: counters move to crawler.stats
+    pages: int = 0
+    not_modified: int = 0
+    articles_new: int = 0
+    articles_updated: int = 0
+    articles_unchanged: int = 0
+    failures: int = 0
+    extraction_failures: int = 0
 
 
 @dataclass(frozen=True)
@@ -94,7 +107,7 @@ class BaotintucSpider(scrapy.Spider):
         self.max_listing_pages = settings.getint("TINTUC_MAX_LISTING_PAGES")
         self.max_tag_pages = settings.getint("TINTUC_MAX_TAG_PAGES")
         self.frontier_keep = settings.getint("TINTUC_FRONTIER_KEEP")
-        self.rechecks = parse_rechecks(settings.get("TINTUC_RECHECKS"))
+        self.rechecks = parse_durations(settings.get("TINTUC_RECHECKS"))
         self.allowed_domains = [self.site.host]
         self.rules = load_rules(settings.get("TINTUC_TOPICS"))
         self.topic_hint = memoised_topic_hint(self.rules)
@@ -129,7 +142,7 @@ class BaotintucSpider(scrapy.Spider):
             # Not a crawl that found nothing new: one that was not allowed to look.
             status, message = "failed", f"robots.txt unreachable ({why}): nothing fetched"
         self.store.prune_frontier(self.frontier_keep)
-        self.store.finish_run(self.run_id, self.run_stats, status=status, now=utc_now(), message=message)
+        self.store.finish_run(self.run_id, asdict(self.run_stats), status=status, now=utc_now(), message=message)
         s = self.run_stats
         logger.info(
             "crawl %s: %d pages (%d not modified), %d new, %d updated, %d unchanged,"
@@ -214,7 +227,7 @@ class BaotintucSpider(scrapy.Spider):
         meta = response.meta
         self.run_stats.pages += 1
         if self.run_stats.pages % 25 == 0:
-            self.store.update_run(self.run_id, self.run_stats)
+            self.store.update_run(self.run_id, asdict(self.run_stats))
         if response.status == 200 and isinstance(response, TextResponse):
             return True
         if response.status == 304:

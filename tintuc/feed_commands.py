@@ -1,6 +1,6 @@
 """`tintuc feeds` and `tintuc serve`: parse options, call the library, report.
 
-Registered on the `tintuc` group in tintuc/cli.py. Option defaults also come from the `[feeds]`
+Option defaults also come from the `[feeds]`
 and `[serve]` sections of the configuration file; feed definitions are its `[[feed]]` tables.
 """
 
@@ -11,10 +11,10 @@ from pathlib import Path
 
 import click
 
+from core import defaults
 from tintuc.options import db_option, host_option, out_option, port_option, topics_option
 
-DEFAULT_BASE_URL = "http://127.0.0.1:8080/"
-DEFAULT_MAX_AGE = 300
+DEFAULT_BASE_URL = f"http://{defaults.HOST}:{defaults.PORT}/"
 
 
 def _feed_tables() -> list | None:
@@ -47,7 +47,7 @@ def feeds_command(db: str, out: str, base_url: str, topics: str | None) -> None:
     from crawler.classify import RulesError, load_rules
     from feeds import generate, load_definitions
     from feeds.regenerate import feed_base_url
-    from storage.store import StorageError, Store
+    from storage import StorageError, Store
 
     if not Path(db).is_file():
         raise click.ClickException(
@@ -88,7 +88,7 @@ def feeds_command(db: str, out: str, base_url: str, topics: str | None) -> None:
     "--max-age",
     envvar="TINTUC_MAX_AGE",
     type=click.IntRange(min=0),
-    default=DEFAULT_MAX_AGE,
+    default=defaults.MAX_AGE,
     show_default=True,
     show_envvar=True,
     help="Cache-Control max-age in seconds; keep it at most the regeneration interval.",

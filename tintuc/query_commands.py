@@ -1,6 +1,6 @@
 """`tintuc search`, `tintuc stats`, `tintuc export`, `tintuc browse`: reading the store.
 
-Registered on the `tintuc` group in tintuc/cli.py. Each command parses its options, opens the
+Each command parses its options, opens the
 store, calls one verb (storage/queries.py) and formats the answer; option defaults also come
 from the `[search]`, `[stats]`, `[export]` and `[browse]` sections of the configuration file.
 None of them creates a database: a wrong --db is an error, not a new empty file.
@@ -23,9 +23,7 @@ from pathlib import Path
 
 import click
 
-from storage.fts import SearchQueryError
-from storage.queries import EXPORT_COLUMNS, StoreStats
-from storage.store import StorageError, Store
+from storage import EXPORT_COLUMNS, SearchQueryError, StorageError, Store, StoreStats
 from tintuc.options import db_option
 
 topic_option = click.option(
@@ -113,7 +111,7 @@ def search_command(
     marks = ("\x1b[1m", "\x1b[0m") if bold else ("**", "**")
     with open_store(db, topic) as store:
         try:
-            results = store.search_articles(
+            results = store.search(
                 query, topic=topic, since=since, limit=limit, fts=fts, marks=marks
             )
         except SearchQueryError as error:

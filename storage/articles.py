@@ -1,0 +1,231 @@
+"""Articles: saving what the crawler extracted, reading it back, re-classifying it.
+
+An article is written in one transaction with everything that belongs to it (topics, tags,
+images, the fetch state of its page), so a crash at any moment leaves the old version or the new
+one, never a mix. `updated` changes only when what readers see does (`content_hash`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from enum import Enum
+
+from core.clock import iso_utc
+from core.model import Article, Image, TopicMatch
+from storage._database import translated
+from storage.crawl_state import CrawlStateMixin
+from storage.fts import folded_text
+
+
+class SaveOutcome(str, Enum):
+    NEW = "new"
+    UPDATED = "updated"  # content changed since we last stored it
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class KnownArticle:
+    """What the crawler needs to know of a stored article to decide whether to fetch it again."""
+
+    site_id: str
+    url: str
+    next_check: str | None
+    fetch_count: int
+    published: str
+
+
+def content_hash(article: Article) -> str:
+    """A stable hash of what readers see; `updated` changes only when this does."""
+    content = asdict(article)
+    for volatile in ("url", "layout", "modified"):
+        content.pop(volatile)
+    raw = json.dumps(content, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return "v1:" + hashlib.sha256(raw).hexdigest()
+
+
+class ArticlesMixin(CrawlStateMixin):
+    """Saving an article also records its page's fetch (hence the crawl state below it)."""
+
+    @translated
+    def save_article(
+        self,
+        article: Article,
+        topics: Iterable[TopicMatch],
+        *,
+        rules_version: str,
+        now: datetime,
+        next_check: datetime | None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> SaveOutcome:
+        """Insert or update an article with everything that belongs to it, atomically.
+
+        Raises `InvalidDataError` (nothing written) when the article breaks the schema's rules.
+        """
+        digest = content_hash(article)
+        stamp = iso_utc(now)
+        with self._transaction():
+            old = self.db.conn.execute(
+                "SELECT content_hash, first_seen, updated, fetch_count FROM articles WHERE site_id = ?",
+                [article.site_id],
+            ).fetchone()
+            if old is None:
+                outcome, first_seen, updated, count = SaveOutcome.NEW, stamp, stamp, 1
+            else:
+                changed = old[0] != digest
+                outcome = SaveOutcome.UPDATED if changed else SaveOutcome.UNCHANGED
+                first_seen, updated, count = old[1], stamp if changed else old[2], old[3] + 1
+            self.db["articles"].upsert(
+                {
+                    "site_id": article.site_id,
+                    "url": article.url,
+                    "title": article.title,
+                    "sapo": article.sapo,
+                    "body_text": article.body_text,
+                    "body_html": article.body_html,
+                    "authors": json.dumps(list(article.authors), ensure_ascii=False),
+                    "agency": article.agency,
+                    "category": article.category,
+                    "category_url": article.category_url,
+                    "published": article.published,
+                    "modified": article.modified,
+                    "lead_image": article.lead_image,
+                    "layout": article.layout,
+                    "content_hash": digest,
+                    "first_seen": first_seen,
+                    "updated": updated,
+                    "last_fetched": stamp,
+                    "fetch_count": count,
+                    "next_check": iso_utc(next_check) if next_check else None,
+                    "search_folded": folded_text(article.title, article.sapo, article.body_text),
+                },
+                pk="site_id",
+            )
+            self._replace_children(article, topics, rules_version)
+            self._write_fetch(article.url, "article", 200, etag, last_modified, stamp, 0)
+        return outcome
+
+    def _replace_children(
+        self, article: Article, topics: Iterable[TopicMatch], rules_version: str
+    ) -> None:
+        key = article.site_id
+        for table in ("article_topics", "article_tags", "article_images"):
+            self.db.conn.execute(f"DELETE FROM {table} WHERE site_id = ?", [key])
+        self._insert_topics(key, topics, rules_version)
+        self.db["article_tags"].insert_all(
+            {"site_id": key, "position": i, "tag": tag} for i, tag in enumerate(article.tags)
+        )
+        self.db["article_images"].insert_all(
+            {"site_id": key, "position": i, "url": image.url, "caption": image.caption}
+            for i, image in enumerate(article.images)
+        )
+
+    @translated
+    def touch_article(
+        self, site_id: str, *, now: datetime, next_check: datetime | None, status: int = 304
+    ) -> None:
+        """Record a re-check that found the article unchanged (304)."""
+        with self._transaction():
+            self.db.conn.execute(
+                "UPDATE articles SET last_fetched = ?, fetch_count = fetch_count + 1,"
+                " next_check = ? WHERE site_id = ?",
+                [iso_utc(now), iso_utc(next_check) if next_check else None, site_id],
+            )
+            self.db.conn.execute(
+                "UPDATE fetch_state SET status = ?, fetched = ? WHERE url ="
+                " (SELECT url FROM articles WHERE site_id = ?)",
+                [status, iso_utc(now), site_id],
+            )
+
+    @translated
+    def known_articles(self) -> dict[str, KnownArticle]:
+        """Every stored article's id with what the crawler needs to decide on re-fetching."""
+        rows = self.db.conn.execute(
+            "SELECT site_id, url, next_check, fetch_count, published FROM articles"
+        )
+        return {row[0]: KnownArticle(*row) for row in rows}
+
+    @translated
+    def article(self, site_id: str) -> dict | None:
+        """One article as a dict of its columns, with topics, tags and images; None if absent."""
+        rows = list(self.db["articles"].rows_where("site_id = ?", [site_id]))
+        if not rows:
+            return None
+        record = rows[0]
+        record["authors"] = json.loads(record["authors"])
+        record["topics"] = {
+            row["topic"]: {"score": row["score"], "terms": json.loads(row["matched_terms"])}
+            for row in self.db["article_topics"].rows_where("site_id = ?", [site_id])
+        }
+        record["tags"] = [
+            row["tag"]
+            for row in self.db["article_tags"].rows_where("site_id = ?", [site_id], order_by="position")
+        ]
+        record["images"] = [
+            {"url": row["url"], "caption": row["caption"]}
+            for row in self.db["article_images"].rows_where("site_id = ?", [site_id], order_by="position")
+        ]
+        return record
+
+    def load_article(self, site_id: str) -> Article | None:
+        """A stored article back as the `Article` extraction produced (to reclassify or edit it)."""
+        row = self.article(site_id)
+        if row is None:
+            return None
+        return Article(
+            site_id=row["site_id"],
+            url=row["url"],
+            title=row["title"],
+            body_text=row["body_text"],
+            body_html=row["body_html"],
+            sapo=row["sapo"],
+            authors=tuple(row["authors"]),
+            agency=row["agency"],
+            category=row["category"],
+            category_url=row["category_url"],
+            tags=tuple(row["tags"]),
+            published=row["published"],
+            modified=row["modified"],
+            lead_image=row["lead_image"],
+            images=tuple(Image(image["url"], image["caption"]) for image in row["images"]),
+            layout=row["layout"],
+        )
+
+    @translated
+    def article_ids(self, topic: str | None = None) -> set[str]:
+        """Ids of all stored articles, or of those in one topic."""
+        if topic is None:
+            sql, params = "SELECT site_id FROM articles", []
+        else:
+            sql, params = "SELECT site_id FROM article_topics WHERE topic = ?", [topic]
+        return {row[0] for row in self.db.conn.execute(sql, params)}
+
+    @translated
+    def topic_counts(self) -> dict[str, int]:
+        rows = self.db.conn.execute("SELECT topic, count(*) FROM article_topics GROUP BY topic")
+        return dict(rows.fetchall())
+
+    @translated
+    def replace_topics(
+        self, site_id: str, topics: Iterable[TopicMatch], rules_version: str
+    ) -> None:
+        """Store a new classification of an article (the rules changed; nothing is fetched)."""
+        with self._transaction():
+            self.db.conn.execute("DELETE FROM article_topics WHERE site_id = ?", [site_id])
+            self._insert_topics(site_id, topics, rules_version)
+
+    def _insert_topics(self, site_id: str, topics: Iterable[TopicMatch], rules_version: str) -> None:
+        self.db["article_topics"].insert_all(
+            {
+                "site_id": site_id,
+                "topic": match.topic,
+                "score": match.score,
+                "matched_terms": json.dumps(list(match.terms), ensure_ascii=False),
+                "rules_version": rules_version,
+            }
+            for match in topics
+        )

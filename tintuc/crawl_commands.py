@@ -1,0 +1,98 @@
+"""`tintuc crawl`, `tintuc runs`, `tintuc reclassify`: the crawler and what it recorded."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+
+import click
+
+from tintuc.options import (
+    concurrency_option,
+    db_option,
+    delay_option,
+    max_pages_option,
+    rechecks_option,
+    site_url_option,
+    topics_option,
+)
+
+
+@click.command("crawl")
+@db_option
+@site_url_option
+@max_pages_option
+@delay_option
+@concurrency_option
+@topics_option
+@rechecks_option
+def crawl_command(db: str, site_url: str, max_pages: int, delay: float, concurrency: int,
+                  topics: str | None, rechecks: str) -> None:
+    """Crawl the site once into the database, then print a summary.
+
+    Example: tintuc crawl --site-url http://127.0.0.1:8081 --db x.db --delay 0
+    """
+    from core.durations import DurationError, parse_durations
+    from crawler.lock import CrawlLock, CrawlLockedError
+    from crawler.run import run_crawl
+
+    try:  # fail fast with clear messages, before Scrapy starts
+        parse_durations(rechecks)
+        lock = CrawlLock(db)
+        lock.acquire()
+        lock.release()
+    except (CrawlLockedError, DurationError) as error:
+        raise click.ClickException(str(error)) from None
+    run = run_crawl(rechecks=rechecks, db_path=db, site_url=site_url, max_pages=max_pages, delay=delay,
+                    concurrency=concurrency, topics_path=topics)
+    if run is None:
+        raise click.ClickException("the crawl did not start (see the log above)")
+    click.echo(
+        f"crawl {run.status}: {run.pages} pages ({run.not_modified} not modified), "
+        f"{run.articles_new} new, {run.articles_updated} updated, {run.articles_unchanged} unchanged, "
+        f"{run.failures} failures, {run.extraction_failures} extraction failures"
+    )
+    if run.status != "ok":
+        sys.exit(1)
+
+
+@click.command("reclassify")
+@db_option
+@topics_option
+def reclassify_command(db: str, topics: str | None) -> None:
+    """Re-apply the topic rules to every stored article, without fetching anything."""
+    from crawler.classify import RulesError
+    from crawler.reclassify import reclassify_store
+    from storage import StorageError, Store
+
+    try:
+        with Store.open(db) as store:
+            changed = reclassify_store(store, topics)
+    except (RulesError, StorageError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{changed} articles changed topics")
+
+
+@click.command("runs")
+@db_option
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def runs_command(db: str, limit: int, as_json: bool) -> None:
+    """List recent crawl runs, newest first."""
+    from storage import StorageError, Store
+
+    try:
+        with Store.open(db) as store:
+            runs = store.runs(limit)
+    except StorageError as error:
+        raise click.ClickException(str(error)) from None
+    for run in runs:
+        if as_json:
+            click.echo(json.dumps(asdict(run), ensure_ascii=False))
+        else:
+            click.echo(
+                f"#{run.id} {run.started} {run.status:<11} pages={run.pages} "
+                f"304={run.not_modified} new={run.articles_new} updated={run.articles_updated} "
+                f"failures={run.failures}+{run.extraction_failures} {run.message}"
+            )
