@@ -10,13 +10,14 @@ OUT      ?= data/feeds
 SITE_URL ?= https://baotintuc.vn
 PORT     ?= 8080
 
-.PHONY: help install run crawl demo test bench soak clean
+.PHONY: help install run crawl demo test test-fast bench soak clean
 
 help:
 	@echo "make run    the service: crawl $(SITE_URL) every 30 min, serve feeds on http://127.0.0.1:$(PORT)/"
 	@echo "make crawl  one crawl into $(DB)"
 	@echo "make demo   offline demo: a replica of the site on loopback, the service, news arriving"
-	@echo "make test   run the whole test suite"
+	@echo "make test   run the whole test suite (import layers, then every test)"
+	@echo "make test-fast  the fast tier only: no crawl, no service (about 20 s)"
 	@echo "make bench  benchmark every stage against its peer (~12 min; BENCH_QUICK=1: ~20 s), writes docs/benchmarks.md"
 	@echo "make soak   the service for minutes against a failing, changing site (SOAK_SECONDS=300)"
 
@@ -40,6 +41,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+test-fast: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -n 2 -m "not e2e"
 
 # Not part of `make test`: timings are read here, never asserted. Knobs: docs/benchmarks.md.
 bench: $(STAMP)

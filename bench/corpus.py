@@ -13,8 +13,8 @@ import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from replica.corpus import VN_TZ, ReplicaArticle, default_corpus_dir, load_corpus
 from core.model import Article, Image
+from replica.corpus import VN_TZ, ReplicaArticle, default_corpus_dir, load_corpus
 
 # Generated ids start here and advance by STEP, so they never collide with the real corpus ids
 # (2019-2024) nor with each other, and publication times stay plausible (in the past).

@@ -154,10 +154,11 @@ def _feed_dir(cfg: Config, ctx: dict) -> Path:
     dirs = ctx.get("feed_dirs")
     if dirs:
         return dirs[min(dirs)]
+    from datetime import datetime, timezone
+
+    from bench.corpus import synthetic_articles
     from bench.feeds import _generate
     from bench.storage import _topics
-    from bench.corpus import synthetic_articles
-    from datetime import datetime, timezone
     from storage import Store
 
     path = cfg.workdir / "serve.db"

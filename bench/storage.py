@@ -39,8 +39,8 @@ def _db_bytes(path: Path) -> int:
 
 def raw_insert_rate(articles, path: Path) -> float:
     """Articles/s of plain sqlite3 inserts of the same rows, one transaction per article."""
-    from storage import Store, content_hash
     from core.text import fold
+    from storage import Store, content_hash
 
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     with Store.open(path) as store:

@@ -20,11 +20,11 @@ import lxml.html
 from lxml_html_clean import Cleaner
 from parsel import Selector
 
-from crawler import selectors as css
 from core.clock import VIETNAM_TZ, id_time, iso_vietnam
-from crawler.urls import CANONICAL_ORIGIN, Site, article_id
 from core.model import Article, Image
 from core.text import clean_line, clean_text
+from crawler import selectors as css
+from crawler.urls import CANONICAL_ORIGIN, Site, article_id
 
 logger = logging.getLogger(__name__)
 

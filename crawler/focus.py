@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
+from core.model import Article
 from crawler.classify import Rules, count_phrase, prepare_text, words_of
 from crawler.urls import Kind
 
@@ -54,6 +55,16 @@ def topic_hint(text: str, rules: Rules) -> float:
         masked = topic.mask(prepared, words)
         total += sum(term.weight for term in strong if count_phrase(masked, term.phrase, 1))
     return total
+
+
+def page_on_topic(article: Article, rules: Rules) -> bool:
+    """Whether an article's headline (title, sapo, tags) uses the topics' vocabulary.
+
+    Links found on such a page are worth more. It is the crawl's quick judgement on what a
+    reader sees first, made while the page is parsed; the article's topics are decided by the
+    classifier, on its whole text, in the item pipeline.
+    """
+    return topic_hint(" ; ".join([article.title, article.sapo, *article.tags]), rules) > 0
 
 
 def context_bonus(context: str) -> int:

@@ -7,20 +7,23 @@ import email.utils
 import logging
 from datetime import datetime, timezone
 
-from scrapy import Request
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
+from twisted.internet.base import DelayedCall
 from twisted.internet.defer import Deferred
+
+from crawler.extensions import ROBOTS_UNREACHABLE_STAT
 
 logger = logging.getLogger(__name__)
 
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
-ROBOTS_UNREACHABLE_STAT = "tintuc/robotstxt_unreachable"  # why robots.txt could not be had
 
 
 class EveryRequestRobotsTxtMiddleware(RobotsTxtMiddleware):
@@ -88,20 +91,34 @@ def backoff_seconds(attempt: int, base: float) -> float:
     return base * 2 ** max(0, attempt - 1)
 
 
+class RetryLater(IgnoreRequest):
+    """This response is dropped: the request was put back, to be sent again after a wait."""
+
+
 class BackoffRetryMiddleware(RetryMiddleware):
-    """Scrapy's retry policy, plus a wait before each retry.
+    """Scrapy's retry policy, with a wait before each retry that holds nothing up.
 
     The wait is the server's Retry-After on 429/503 when it gives one (a server that asks for
     more than TINTUC_RETRY_AFTER_MAX seconds is not retried in this run), else exponential
-    backoff. Only the retried request waits; the rest of the crawl goes on at its own pace.
+    backoff. A page of the spider's is handed back to the engine when its wait is over;
+    meanwhile its download slot serves the rest of the crawl, and the spider stays open for it.
+    robots.txt, which every other request waits for anyway, is retried in place.
     """
 
     def __init__(self, settings) -> None:  # noqa: ANN001 (Scrapy API)
         super().__init__(settings)
         self.retry_after_max = settings.getfloat("TINTUC_RETRY_AFTER_MAX", 300)
         self.backoff_base = settings.getfloat("TINTUC_BACKOFF_BASE", 2.0)
+        self._waiting: set[DelayedCall] = set()
 
-    async def process_response(self, request: Request, response: Response, spider=None):  # noqa: ANN001
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
+        middleware = super().from_crawler(crawler)
+        crawler.signals.connect(middleware._keep_open, signal=signals.spider_idle)
+        crawler.signals.connect(middleware._forget, signal=signals.spider_closed)
+        return middleware
+
+    async def process_response(self, request: Request, response: Response, spider=None):  # noqa: ANN001, ANN201
         if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
             return response
         wait = retry_after_seconds(response.headers.get("Retry-After"), datetime.now(timezone.utc))
@@ -116,16 +133,45 @@ class BackoffRetryMiddleware(RetryMiddleware):
             return response
         if wait is None:
             wait = backoff_seconds(retry.meta["retry_times"], self.backoff_base)
-        await asyncio.sleep(wait)
-        return retry
+        return await self._later(retry, wait)
 
-    async def process_exception(self, request: Request, exception: Exception, spider=None):  # noqa: ANN001
+    async def process_exception(self, request: Request, exception: Exception, spider=None):  # noqa: ANN001, ANN201
         if request.meta.get("dont_retry") or not isinstance(exception, self.exceptions_to_retry):
             return None
         retry = self._retry(request, exception)
-        if retry is not None:
-            await asyncio.sleep(backoff_seconds(retry.meta["retry_times"], self.backoff_base))
-        return retry
+        if retry is None:
+            return None
+        return await self._later(retry, backoff_seconds(retry.meta["retry_times"], self.backoff_base))
+
+    async def _later(self, retry: Request, wait: float) -> Request:
+        """`retry`, after `wait` seconds: a page of the spider's is sent again by the engine then,
+        and its current download ends now (RetryLater); robots.txt waits in place."""
+        if wait <= 0:
+            return retry
+        if "kind" not in retry.meta:
+            await asyncio.sleep(wait)
+            return retry
+        from twisted.internet import reactor
+
+        def send() -> None:
+            self._waiting.discard(call)
+            if self.crawler.engine is not None and self.crawler.engine.spider is not None:
+                self.crawler.engine.crawl(retry)
+
+        call = reactor.callLater(wait, send)  # type: ignore[attr-defined]
+        self._waiting.add(call)
+        raise RetryLater(f"retrying {retry.url} in {wait:.0f} s")
+
+    def _keep_open(self) -> None:
+        if self._waiting:
+            raise DontCloseSpider(f"{len(self._waiting)} retries waiting")
+
+    def _forget(self) -> None:
+        """At the end of the crawl: the waiting retries stay in the frontier for the next one."""
+        for call in self._waiting:
+            if call.active():
+                call.cancel()
+        self._waiting.clear()
 
 
 class BudgetSpent(IgnoreRequest):
@@ -136,21 +182,24 @@ class PageBudgetMiddleware:
     """Stop fetching after TINTUC_MAX_PAGES pages; what is left waits in the frontier.
 
     The budget is spent at download time, not when links are found, so the pages fetched are
-    the highest-priority ones the scheduler holds. robots.txt fetches are free.
+    the highest-priority ones the scheduler holds. robots.txt fetches are free, and so are the
+    retries and redirects of a page already paid for.
     """
 
-    def __init__(self, crawler) -> None:  # noqa: ANN001 (Scrapy API)
-        self.crawler = crawler
+    def __init__(self, max_pages: int) -> None:
+        self.max_pages = max_pages
+        self.spent = 0
 
     @classmethod
-    def from_crawler(cls, crawler):  # noqa: ANN001, ANN206
-        return cls(crawler)
+    def from_crawler(cls, crawler: Crawler) -> PageBudgetMiddleware:
+        return cls(crawler.settings.getint("TINTUC_MAX_PAGES"))
 
     def process_request(self, request: Request, spider=None) -> None:  # noqa: ANN001
         if request.meta.get("dont_obey_robotstxt") or request.meta.get("budget_spent"):
-            return None  # robots.txt, or a retry/redirect of a page already paid for
-        if not self.crawler.spider.take_page_from_budget():
+            return None
+        if self.spent >= self.max_pages:
             # Nothing is lost: every request entered the crawl frontier when it was found.
             raise BudgetSpent(f"page budget spent: {request.url}")
+        self.spent += 1
         request.meta["budget_spent"] = True
         return None

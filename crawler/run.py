@@ -21,11 +21,14 @@ def crawl_settings(
     concurrency: int | None = None,
     topics_path: str | None = None,
     rechecks: str | None = None,
+    now: str | None = None,
 ) -> Settings:
     """The project's Scrapy settings with the command-line overrides applied."""
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     overrides: dict = {"TINTUC_DB": db_path, "TINTUC_SITE_URL": site_url}
+    if now:
+        overrides["TINTUC_NOW"] = now
     if max_pages is not None:
         overrides["TINTUC_MAX_PAGES"] = max_pages
     if topics_path:

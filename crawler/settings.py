@@ -2,7 +2,7 @@
 
 Read by `scrapy crawl baotintuc` (through scrapy.cfg) and by `tintuc crawl`, which overrides a
 few from its options (`--delay`, `--max-pages`, `--db`, `--site-url`). Every project-specific
-setting starts with TINTUC_.
+setting starts with TINTUC_; shared defaults come from core/defaults.py.
 """
 
 from core import defaults
@@ -23,6 +23,7 @@ TINTUC_RECHECKS = defaults.RECHECKS  # re-fetch a new article this long after pu
 TINTUC_TOPICS = None  # path of a topic rules file; None: the packaged crawler/topics.toml
 TINTUC_RETRY_AFTER_MAX = 300  # seconds: longest Retry-After we wait for before giving up
 TINTUC_BACKOFF_BASE = 2.0  # seconds: retry n waits BASE * 2**(n-1) when no Retry-After is given
+TINTUC_NOW = None  # ISO 8601 time the crawl's clock starts at; None: the system clock (tests use it)
 
 # -- politeness ---------------------------------------------------------------------------------
 USER_AGENT = _USER_AGENT
@@ -61,18 +62,25 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # (Scrapy's default), as a browser-like client of a public news site.
 
 # -- components ---------------------------------------------------------------------------------
+# The spider discovers and parses; each of these keeps one part of the books.
+EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "crawler.extensions.CrawlRunExtension": 0,  # lock, store, clock, run record, counters
+}
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.EveryRequestRobotsTxtMiddleware": 100,
+    "crawler.middlewares.PageBudgetMiddleware": 120,  # after robots.txt (100): disallowed pages cost nothing
+    "crawler.fetchstate.FetchStateMiddleware": 540,  # below retries (550): final outcomes only
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
-    "crawler.middlewares.PageBudgetMiddleware": 120,  # after robots.txt (100): disallowed pages cost nothing
+}
+SPIDER_MIDDLEWARES = {
+    "crawler.frontier.FrontierMiddleware": 950,  # nearest the spider: every request it makes
 }
 ITEM_PIPELINES = {
+    "crawler.pipelines.ClassifyPipeline": 200,
     "crawler.pipelines.StorePipeline": 300,
-}
-EXTENSIONS = {
-    "scrapy.extensions.telnet.TelnetConsole": None,
 }
 
 LOG_LEVEL = "INFO"

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 from w3lib.url import safe_url_string
 
 from core.urls import SITE_ORIGIN as CANONICAL_ORIGIN
+
 SITE_HOSTS = frozenset({"baotintuc.vn", "www.baotintuc.vn"})
 START_URL = (
     "https://baotintuc.vn/thoi-su/"

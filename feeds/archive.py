@@ -46,8 +46,8 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from feeds.entries import article_time
 from core.feed_types import CrawlWindow, FeedMember
+from feeds.entries import article_time
 
 Key = tuple[str, int, str]  # a place in the history: (arrival, publication time, site id)
 Newest = tuple[int, str]  # (publication time, site id): compared, newest is largest

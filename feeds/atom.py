@@ -25,9 +25,9 @@ from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 
-from feeds.entries import Entry
 from core.project import NAME, PROJECT_URL, VERSION
 from core.urls import SITE_NAME, SITE_ORIGIN, is_web_url
+from feeds.entries import Entry
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FH_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005

@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from urllib.parse import urljoin
 
 from core.clock import parse_time
+from core.project import PROJECT_URL
+from core.text import clean_line
 from feeds import atom
 from feeds.definitions import FEED_ID_NAMESPACE
 from feeds.entries import EPOCH, Entry
 from feeds.regenerate import feed_base_url
 from storage import CrawlRun
-from core.project import PROJECT_URL
-from core.text import clean_line
 
 HEALTH_FILE = "_health.atom"
 STATUS_LABELS = {

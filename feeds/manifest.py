@@ -41,9 +41,9 @@ from typing import Any, Self
 
 import sqlite_utils
 
+from core.feed_types import FeedMember, Revision
 from feeds.archive import Layout, Location, Page, Placement, Step
 from feeds.definitions import FeedDefinition
-from core.feed_types import FeedMember, Revision
 
 logger = logging.getLogger(__name__)
 

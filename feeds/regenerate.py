@@ -32,13 +32,13 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 
+from core.clock import parse_time
+from core.feed_types import CrawlWindow, Revision
 from feeds import atom, manifest, pages, publish
 from feeds.archive import Page, Placement, Step, advance, archive_path, layout
 from feeds.definitions import FeedDefinition
-from core.clock import parse_time
 from feeds.entries import Entry, entry_from_article
 from feeds.manifest import FeedRecord, Manifest, Stamp
-from core.feed_types import CrawlWindow, Revision
 from storage import FeedQueryError
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import ssl
 import socket
+import ssl
 import struct
 import sys
 import threading

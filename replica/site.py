@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
-from .corpus import Category, ReplicaArticle, VN_TZ
+from .corpus import VN_TZ, Category, ReplicaArticle
 
 __all__ = ["MOST_READ_COUNT", "SITE_DATE", "SiteState", "newest_modified", "tag_keyword"]
 

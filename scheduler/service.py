@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +21,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from core import defaults
+from core.clock import VIETNAM_TZ, Clock, utc_now
 from scheduler.crawljob import CrawlOutcome, CrawlProcess
 from scheduler.health import health_report, write_health_feed
-from core import defaults
-from core.clock import VIETNAM_TZ
 from scheduler.schedule import parse_schedule, seconds
-from core.clock import utc_now
 from storage import Store
 
 logger = logging.getLogger(__name__)
@@ -63,8 +62,11 @@ class ServiceConfig:
 
 
 class Service:
-    def __init__(self, config: ServiceConfig, crawl_command: list[str] | None = None) -> None:
+    def __init__(
+        self, config: ServiceConfig, crawl_command: list[str] | None = None, *, clock: Clock = utc_now
+    ) -> None:
         self.config = config
+        self.clock = clock  # what the service records and names files by (tests set it)
         self.schedule = parse_schedule(config.crawl_every, jitter=config.crawl_jitter)
         self.crawl_timeout = seconds(config.crawl_timeout)
         self.crawl_command = crawl_command or self._default_crawl_command()
@@ -102,17 +104,17 @@ class Service:
             runs_before = store.runs(1)
             revision_before = store.revision()
         last_id = runs_before[0].id if runs_before else 0
-        started = utc_now()
+        started = self.clock()
         logger.info("crawl: start")
         self._crawl = CrawlProcess(self.crawl_command, timeout=self.crawl_timeout)
         outcome = self._crawl.run()
         self._crawl = None
         with Store.open(self.config.db) as store:
             if outcome.timed_out:
-                store.fail_running_runs(f"killed after the {self.config.crawl_timeout} time limit", now=utc_now())
+                store.fail_running_runs(f"killed after the {self.config.crawl_timeout} time limit", now=self.clock())
             new_runs = [run for run in store.runs(5) if run.id > last_id]
             if not new_runs and not outcome.stopped:
-                store.record_failed_run(self.config.site_url, started=started, now=utc_now(),
+                store.record_failed_run(self.config.site_url, started=started, now=self.clock(),
                                         message=f"crawl process exited with {outcome.returncode}")
             run = store.runs(1)[0] if store.runs(1) else None
             # Not the run's counters: a crawl killed mid-way stores articles it never counted.
@@ -154,7 +156,7 @@ class Service:
         started = time.monotonic()
         directory = Path(self.config.backups or Path(self.config.db).parent / "backups")
         directory.mkdir(parents=True, exist_ok=True)
-        target = directory / f"tintuc-{datetime.now(VIETNAM_TZ):%Y%m%d-%H%M%S}.db"
+        target = directory / f"tintuc-{self.clock().astimezone(VIETNAM_TZ):%Y%m%d-%H%M%S}.db"
         with Store.open(self.config.db) as store:
             store.optimize()
             store.backup_to(target)
@@ -183,7 +185,7 @@ class Service:
         """Schedule the jobs; crawl at once when the last successful crawl is too old."""
         with Store.open(self.config.db) as store:
             last = store.last_successful_run()
-        now = datetime.now(timezone.utc)
+        now = self.clock()
         last_good = datetime.fromisoformat(last.finished or last.started) if last else None
         self.scheduler.add_job(self.crawl_job, self.schedule.trigger, id="crawl", name="crawl",
                                next_run_time=self.schedule.first_run(last_good, now))

@@ -17,12 +17,12 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
+from core.clock import VIETNAM_TZ
 from replica import ReplicaSite
 
-VN = timezone(timedelta(hours=7))
 HEADLINES = [
     "Nhật Bản hỗ trợ {place} xây dựng hệ thống cảnh báo lũ quét",
     "{place} đẩy mạnh phân loại rác thải nhựa tại nguồn",
@@ -37,7 +37,7 @@ def next_article(site: ReplicaSite, counter: int):
     """A new article, modelled on a relevant one of the replica, published now."""
     relevant = sorted((a for a in site.articles.values() if a.topics), key=lambda a: a.id)
     model = random.Random(counter).choice(relevant)
-    now = datetime.now(VN).replace(second=0, microsecond=0)
+    now = datetime.now(VIETNAM_TZ).replace(second=0, microsecond=0)
     title = HEADLINES[counter % len(HEADLINES)].format(place=PLACES[counter % len(PLACES)])
     site_id = now.strftime("%Y%m%d%H%M%S") + f"{counter % 1000:03d}"
     return dataclasses.replace(model, id=site_id, slug=f"tin-moi-{site_id}", title=title,

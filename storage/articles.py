@@ -17,7 +17,7 @@ from enum import Enum
 from core.clock import iso_utc
 from core.model import Article, Image, TopicMatch
 from storage._database import translated
-from storage.crawl_state import CrawlStateMixin
+from storage.crawl_state import CrawlStateMixin, FetchState
 from storage.fts import folded_text
 
 
@@ -148,6 +148,24 @@ class ArticlesMixin(CrawlStateMixin):
             "SELECT site_id, url, next_check, fetch_count, published FROM articles"
         )
         return {row[0]: KnownArticle(*row) for row in rows}
+
+    @translated
+    def known_article(self, site_id: str) -> KnownArticle | None:
+        """`known_articles()` for one article; None when it is not stored."""
+        row = self.db.conn.execute(
+            "SELECT site_id, url, next_check, fetch_count, published FROM articles WHERE site_id = ?",
+            [site_id],
+        ).fetchone()
+        return KnownArticle(*row) if row else None
+
+    @translated
+    def article_fetch_state(self, site_id: str) -> FetchState | None:
+        """The last fetch of a stored article's page (under the URL it is stored with)."""
+        rows = list(self.db.query(
+            "SELECT f.* FROM fetch_state AS f JOIN articles AS a ON f.url = a.url"
+            " WHERE a.site_id = ?", [site_id],
+        ))  # fmt: skip
+        return FetchState(**rows[0]) if rows else None
 
     @translated
     def article(self, site_id: str) -> dict | None:

@@ -27,6 +27,13 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses the replica site or a crawled store is end to end, wherever it is."""
+    for item in items:
+        if {"replica", "crawled_db"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Skip a test whose shared material is absent, before any of its fixtures reads it."""
     marker = item.get_closest_marker("shared")
@@ -57,7 +64,8 @@ def replica():
 
 
 def tintuc(*args: str, timeout: float = 300, check: bool = True) -> subprocess.CompletedProcess:
-    """Run the real `tintuc` command line in a child process, as a user would."""
+    """Run the real `tintuc` command line in a child process, as a user would (a crawl must:
+    Scrapy's reactor runs once per process)."""
     result = subprocess.run(
         [sys.executable, "-m", "tintuc.cli", *args],
         capture_output=True, text=True, timeout=timeout, cwd=REPO,
@@ -65,6 +73,22 @@ def tintuc(*args: str, timeout: float = 300, check: bool = True) -> subprocess.C
     if check and result.returncode != 0:
         raise AssertionError(f"tintuc {' '.join(args)} exited {result.returncode}:\n{result.stderr[-4000:]}")
     return result
+
+
+def tintuc_here(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run the real `tintuc` command line in this process, with click's CliRunner: the fast way
+    for a command that starts no crawl. Its result reads like `tintuc()`'s."""
+    from click.testing import CliRunner
+
+    from tintuc.cli import cli
+
+    result = CliRunner().invoke(cli, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    completed = subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+    if check and completed.returncode != 0:
+        raise AssertionError(f"tintuc {' '.join(args)} exited {completed.returncode}:\n{completed.stderr[-4000:]}")
+    return completed
 
 
 def crawl(site: ReplicaSite, db: Path, *extra: str, check: bool = True) -> subprocess.CompletedProcess:

@@ -25,9 +25,9 @@ import lxml.etree
 import lxml.html
 import uvicorn
 
-from storage import Store
-from replica import shared
 from core.model import Article, Image, TopicMatch
+from replica import shared
+from storage import Store
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FH = "{http://purl.org/syndication/history/1.0}"

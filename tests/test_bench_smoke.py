@@ -10,8 +10,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from replica import shared
 from tests.conftest import REPO
+
+pytestmark = pytest.mark.e2e  # real crawls of the replica over HTTP, or the whole service
 
 # Rows measured on the shared material: present exactly when it is (a clone alone has none).
 REAL_PAGE_ROWS = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.model import Article
 from crawler.classify import (
     RulesError,
     classify,
@@ -14,7 +15,6 @@ from crawler.classify import (
     score_topic,
     words_of,
 )
-from core.model import Article
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from core.model import Article
 from crawler.classify import classify, load_rules
 from replica import load_corpus
-from core.model import Article
 
 HOLDOUT = Path(__file__).parent / "holdout"
 TOPICS = ("environment", "vietnam-japan")

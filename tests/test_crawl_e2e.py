@@ -11,11 +11,13 @@ import sqlite3
 
 import pytest
 
+from core.project import PROJECT_URL
 from crawler.urls import START_URL, Kind, kind_of
+from replica import ReplicaSite, load_corpus
 from storage import Store
 from tests.conftest import article_requests, crawl
-from replica import ReplicaSite, load_corpus
-from core.project import PROJECT_URL
+
+pytestmark = pytest.mark.e2e  # real crawls of the replica over HTTP, or the whole service
 
 ROBOTS_DISALLOWED = "/ban-doc/"
 

@@ -13,13 +13,23 @@ import unicodedata
 
 import pytest
 
+from replica import ReplicaSite, load_corpus
+from replica.faults import (
+    Charset,
+    ControlChars,
+    EndlessPagination,
+    Huge,
+    Redirect,
+    Reset,
+    Slow,
+    Status,
+    Truncate,
+)
 from storage import Store
 from tests.conftest import REPO
 from tests.offsite import OtherHost
-from replica import ReplicaSite, load_corpus
-from replica.faults import (
-    Charset, ControlChars, EndlessPagination, Huge, Redirect, Reset, Slow, Status, Truncate,
-)
+
+pytestmark = pytest.mark.e2e  # real crawls of the replica over HTTP, or the whole service
 
 MAX_LISTING_PAGES = 5
 FAULTS = {

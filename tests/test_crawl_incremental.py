@@ -8,21 +8,24 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-from storage import Store
-from tests.conftest import REPO, article_requests, crawl
+import pytest
+
+from core.clock import VIETNAM_TZ
 from crawler.urls import page_number
 from replica import load_corpus
 from replica.site import tag_keyword
+from storage import Store
+from tests.conftest import REPO, article_requests, crawl
 
-VN = timezone(timedelta(hours=7))
+pytestmark = pytest.mark.e2e  # real crawls of the replica over HTTP, or the whole service
 
 
 def new_article(site, *, like: str, site_id: str, title: str):
     """A new article on the replica, written like an existing one, published now."""
     base = site.articles[like]
-    now = datetime.now(VN).replace(second=0, microsecond=0)
+    now = datetime.now(VIETNAM_TZ).replace(second=0, microsecond=0)
     return dataclasses.replace(
         base, id=site_id, slug="bai-moi-" + site_id[-6:], title=title, published=now, modified=None,
     )
@@ -56,7 +59,7 @@ def test_an_article_published_between_crawls_is_fetched_once(replica, tmp_path):
     db = tmp_path / "n.db"
     crawl(replica, db)
     seed_like = "20211124202628584"
-    article = new_article(replica, like=seed_like, site_id=datetime.now(VN).strftime("%Y%m%d%H%M%S") + "123",
+    article = new_article(replica, like=seed_like, site_id=datetime.now(VIETNAM_TZ).strftime("%Y%m%d%H%M%S") + "123",
                           title="Việt Nam và Nhật Bản ký thỏa thuận mới về giảm phát thải khí nhà kính")
     replica.publish(article)
     replica.clear_requests()
@@ -75,7 +78,7 @@ def test_after_a_new_article_listings_are_walked_only_as_deep_as_it_reaches(repl
     # followed one page further.
     db = tmp_path / "d.db"
     crawl(replica, db)
-    article = new_article(replica, like="20211124202628584", site_id=datetime.now(VN).strftime("%Y%m%d%H%M%S") + "321",
+    article = new_article(replica, like="20211124202628584", site_id=datetime.now(VIETNAM_TZ).strftime("%Y%m%d%H%M%S") + "321",
                           title="Nhật Bản hỗ trợ Việt Nam xử lý rác thải nhựa đại dương")
     replica.publish(article)
     replica.clear_requests()
@@ -149,7 +152,7 @@ def test_a_second_crawl_on_the_same_database_is_refused_while_one_runs(replica, 
 
 def test_an_edit_within_the_recheck_window_is_picked_up(replica, tmp_path):
     db = tmp_path / "e.db"
-    now = datetime.now(VN).replace(microsecond=0)
+    now = datetime.now(VIETNAM_TZ).replace(microsecond=0)
     article = dataclasses.replace(
         new_article(replica, like="20211124202628584", site_id=now.strftime("%Y%m%d%H%M%S") + "456",
                     title="Nhật Bản hỗ trợ Việt Nam xử lý rác thải nhựa đại dương"),
@@ -161,9 +164,9 @@ def test_an_edit_within_the_recheck_window_is_picked_up(replica, tmp_path):
         first = store.article(article.id)
     assert first["next_check"] is not None
     replica.edit(article.id, title="Nhật Bản hỗ trợ Việt Nam xử lý rác thải nhựa đại dương (cập nhật)")
-    time.sleep(max(0.0, (now + timedelta(seconds=5) - datetime.now(VN)).total_seconds()))
     replica.clear_requests()
-    crawl(replica, db, "--rechecks", "4s")
+    later = (now + timedelta(seconds=5)).isoformat()  # the crawl's clock, not a wait
+    crawl(replica, db, "--rechecks", "4s", "--now", later)
     assert [r.decoded_path for r in article_requests(replica.requests)] == [article.path]
     with Store.open(db) as store:
         second = store.article(article.id)

@@ -6,9 +6,13 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 
+import pytest
+
+from replica.faults import Reset, Status
 from storage import FrontierEntry, Store
 from tests.conftest import REPO, crawl
-from replica.faults import Reset, Status
+
+pytestmark = pytest.mark.e2e  # real crawls of the replica over HTTP, or the whole service
 
 FORBIDDEN = [f"https://baotintuc.vn/ban-doc/bai-doc-gia-{n}-2021112420{n:02d}00000.htm" for n in range(12)]
 

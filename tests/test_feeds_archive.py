@@ -13,10 +13,10 @@ from pathlib import Path
 import lxml.etree
 import pytest
 
+from core.feed_types import CrawlWindow, FeedMember
 from crawler.classify import load_rules
 from feeds import generate, load_definitions, publish
 from feeds.archive import Placement, Step, advance, arrival, layout, plan
-from core.feed_types import CrawlWindow, FeedMember
 from storage import Store
 from tests.feeds_support import ATOM, FH, T0, assert_valid_atom, entries_by_id, make_article, save
 

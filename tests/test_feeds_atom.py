@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 import lxml.etree
 import pytest
 
+from core.model import TopicMatch
 from crawler.classify import load_rules
 from feeds import generate, load_definitions
 from feeds.atom import check_atom
@@ -28,7 +29,6 @@ from tests.feeds_support import (
     make_article,
     save,
 )
-from core.model import TopicMatch
 
 BASE = "https://feeds.example.org/tintuc/"
 DEFINITIONS, _ = load_definitions(None, load_rules())

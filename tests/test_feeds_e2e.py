@@ -35,6 +35,8 @@ from tests.feeds_support import (
     topics_from_row,
 )
 
+pytestmark = pytest.mark.e2e  # real crawls of the replica over HTTP, or the whole service
+
 BASE = "http://127.0.0.1:8080/"
 SEED = "20211124202628584"
 SEED_ID = "tag:baotintuc.vn,2021-11-24:20211124202628584"

@@ -6,11 +6,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from crawler.middlewares import backoff_seconds, retry_after_seconds
 from core.durations import parse_durations
+from core.project import PROJECT_URL
+from crawler.middlewares import backoff_seconds, retry_after_seconds
 from crawler.policy import RECHECKS, conditional_headers, is_due, next_check
 from crawler.run import crawl_settings
-from core.project import PROJECT_URL
+from replica import Status
+from storage import Store
+from tests.conftest import crawl
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 
@@ -75,3 +78,21 @@ def test_recheck_delays_are_configurable():
     assert parse_durations("") == ()
     with pytest.raises(ValueError, match="'5x'"):
         parse_durations("3h,5x")
+
+
+@pytest.mark.e2e
+def test_a_retry_after_wait_frees_the_slot_for_the_rest_of_the_crawl(replica, tmp_path):
+    """One page asks for 30 s; with one request in flight at a time, the other pages must not
+    wait for it (the retry is rescheduled, not slept on), yet the page is asked for again only
+    once the 30 s are over, and the crawl waits for it before it ends."""
+    feed = "/tin-moi-nhat.rss"  # among the first pages a crawl asks for
+    replica.add_fault(feed, Status(429, retry_after="30", times=1))
+    crawl(replica, tmp_path / "r.db", "--concurrency", "1")
+    requests = replica.requests
+    asked = [r.time for r in requests if r.decoded_path == feed]
+    assert len(asked) == 2 and asked[1] - asked[0] >= 29, "Retry-After honoured"
+    meanwhile = [r for r in requests if r.decoded_path != feed and asked[0] < r.time < asked[0] + 15]
+    assert len(meanwhile) > 100, "the rest of the crawl went on during the wait"
+    with Store.open(tmp_path / "r.db") as store:
+        assert store.runs(1)[0].status == "ok"
+        assert store.fetch_state("https://baotintuc.vn" + feed).status == 200

@@ -1,7 +1,8 @@
 """`tintuc search`, `tintuc stats` and `tintuc export`, run as a user runs them, on a crawled store.
 
-One real crawl of the replica fills the store; every command runs in a child process through
-the real command line, and its output is checked against the store itself.
+One real crawl of the replica fills the store; every command runs through the real command line
+(in this process: click's CliRunner; a pipe to `head` in a real shell), and its output is
+checked against the store itself.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from storage import EXPORT_COLUMNS
+from storage import EXPORT_COLUMNS, Store
 from storage.schema import VERSION
-from storage import Store
-from tests.conftest import REPO, tintuc
+from tests.conftest import REPO
+from tests.conftest import tintuc_here as tintuc
+
+pytestmark = pytest.mark.e2e  # real crawls of the replica over HTTP, or the whole service
 
 SEED = "20211124202628584"  # "Việt Nam và Nhật Bản đối thoại về chính sách môi trường"
 

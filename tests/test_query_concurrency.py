@@ -18,10 +18,14 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 
+import pytest
+
+from core.model import Article, TopicMatch
+from replica import ReplicaSite, load_corpus
 from storage import Store
 from tests.conftest import REPO
-from replica import ReplicaSite, load_corpus
-from core.model import Article, TopicMatch
+
+pytestmark = pytest.mark.e2e  # real crawls of the replica over HTTP, or the whole service
 
 BOUND = 2.0  # seconds any single query or export may take while the writer writes
 ARTICLES = 30

@@ -24,6 +24,8 @@ from tests.conftest import REPO
 from tintuc import browse
 from tintuc.cli import cli
 
+pytestmark = pytest.mark.e2e  # real crawls of the replica over HTTP, or the whole service
+
 SEED = "20211124202628584"
 METADATA = yaml.safe_load((REPO / "datasette.yaml").read_text(encoding="utf-8"))
 QUERIES = METADATA["databases"]["tintuc"]["queries"]

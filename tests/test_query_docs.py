@@ -17,6 +17,8 @@ import pytest
 
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.e2e  # real crawls of the replica over HTTP, or the whole service
+
 SCHEMA_DOC = REPO / "docs" / "schema.md"
 SQLITE_UTILS = Path(sys.executable).with_name("sqlite-utils")
 

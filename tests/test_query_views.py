@@ -16,9 +16,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from storage.schema import APPLICATION_ID, MIGRATIONS, VERSION
-from storage import Store
 from core.model import Article, TopicMatch
+from storage import Store
+from storage.schema import APPLICATION_ID, MIGRATIONS, VERSION
 
 VIEWS = ("articles_flat", "topic_articles", "tagged_articles", "topic_month_counts",
          "crawl_history")

@@ -18,9 +18,10 @@ from urllib.parse import quote, urlsplit
 import lxml.html
 import pytest
 
-from replica import PER_PAGE, ReplicaArticle, ReplicaSite, load_corpus
-from replica import shared
+from replica import PER_PAGE, ReplicaArticle, ReplicaSite, load_corpus, shared
 from replica.corpus import VN_TZ
+
+pytestmark = pytest.mark.e2e  # real crawls of the replica over HTTP, or the whole service
 
 SEED_ID = "20211124202628584"
 SEED_PATH = (

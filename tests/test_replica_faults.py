@@ -33,6 +33,8 @@ from replica import (
     Truncate,
 )
 
+pytestmark = pytest.mark.e2e  # real crawls of the replica over HTTP, or the whole service
+
 SEED_PATH = (
     "/thoi-su/viet-nam-va-nhat-ban-doi-thoai-ve-chinh-sach-moi-truong-20211124202628584.htm"
 )

@@ -12,17 +12,18 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
 import feedparser
 import pytest
 
+from core.clock import VIETNAM_TZ
 from scheduler import Service, ServiceConfig
 from storage import Store
 from tests.conftest import REPO, tintuc
 
-VN = timezone(timedelta(hours=7))
+pytestmark = pytest.mark.e2e  # real crawls of the replica over HTTP, or the whole service
 
 
 def free_port() -> int:
@@ -75,6 +76,10 @@ class RunningService:
         with Store.open(self.db) as store:
             return store.runs(100)
 
+    def stored_articles(self) -> int:
+        with Store.open(self.db) as store:
+            return len(store.article_ids())
+
     def stop(self, sig=signal.SIGTERM, timeout: float = 90) -> int:
         if self.process.poll() is None:
             self.process.send_signal(sig)
@@ -126,7 +131,7 @@ def test_service_crawls_publishes_serves_and_picks_up_new_articles(replica, serv
     environment = wait_for(lambda: feed_entries(service, "moi-truong.atom"), 30, "a filled environment feed")
     assert all(entry.link.startswith("https://baotintuc.vn/") for entry in environment)
 
-    now = datetime.now(VN).replace(second=0, microsecond=0)
+    now = datetime.now(VIETNAM_TZ).replace(second=0, microsecond=0)
     base = replica.articles["20211124202628584"]
     article = dataclasses.replace(base, id=now.strftime("%Y%m%d%H%M%S") + "777", slug="bai-moi-ve-khi-hau",
                                   title="Việt Nam và Nhật Bản hợp tác chống biến đổi khí hậu ở miền Trung",
@@ -141,8 +146,10 @@ def test_service_crawls_publishes_serves_and_picks_up_new_articles(replica, serv
     assert len(found) == 1
     japan = [e for e in feed_entries(service, "viet-nam-nhat-ban.atom") if article.id in e.id]
     assert len(japan) == 1
-    time.sleep(5)  # another crawl cycle: still exactly once
-    assert len(in_feed()) == 1
+    crawled = len(service.runs())
+    wait_for(lambda: any(run.status == "ok" for run in service.runs()[: len(service.runs()) - crawled]),
+             60, "another crawl after the article was found")
+    assert len(in_feed()) == 1, "still exactly once"
 
     assert service.stop() == 0
     runs = service.runs()
@@ -169,7 +176,7 @@ def test_a_service_restarted_right_after_a_crawl_goes_on_crawling_on_schedule(re
 def test_sigterm_during_a_crawl_exits_cleanly_with_a_consistent_database(replica, service_factory):
     service = service_factory("--crawl-every", "1h", "--delay", "0.3")
     wait_for(lambda: service.health()[1].get("crawling"), 60, "a crawl in progress")
-    time.sleep(1.5)
+    wait_for(lambda: service.stored_articles() > 0, 60, "the crawl storing articles")
     assert service.stop(signal.SIGTERM, timeout=60) == 0
     with sqlite3.connect(service.db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -225,10 +232,10 @@ def test_healthz_turns_503_after_repeated_failures(tmp_path):
 def test_maintenance_backs_up_and_keeps_the_last_few(replica, tmp_path):
     config = ServiceConfig(db=str(tmp_path / "m.db"), out=str(tmp_path / "out"), site_url=replica.url,
                            keep_backups=2, backups=str(tmp_path / "backups"))
-    service = Service(config)
+    days = iter(datetime(2026, 11, day, 3, 30, tzinfo=VIETNAM_TZ) for day in (1, 2, 3))
+    service = Service(config, clock=lambda: next(days))
     for _ in range(3):
         service.maintenance_job()
-        time.sleep(1.1)  # backups are named by the second
     backups = sorted((tmp_path / "backups").glob("tintuc-*.db"))
     assert len(backups) == 2
     with Store.open(backups[-1]) as copy:

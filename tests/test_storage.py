@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from storage.schema import VERSION
+from core.model import Article, Image, TopicMatch
 from storage import (
     FrontierEntry,
     InvalidDataError,
@@ -19,7 +19,7 @@ from storage import (
     StorageError,
     Store,
 )
-from core.model import Article, Image, TopicMatch
+from storage.schema import VERSION
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=timezone.utc)
 ARTICLE = Article(

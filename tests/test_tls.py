@@ -14,9 +14,13 @@ import ssl
 import subprocess
 import sys
 
+import pytest
+
+from replica import ReplicaSite
 from storage import Store
 from tests.conftest import REPO, crawl
-from replica import ReplicaSite
+
+pytestmark = pytest.mark.e2e  # real crawls of the replica over HTTP, or the whole service
 
 CHECK_CONTEXT = """
 from scrapy.utils.reactor import install_reactor

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.urls import START_URL, Kind, Site, article_id, kind_of, next_page, page_number, tag_keyword
+from crawler.urls import (
+    START_URL,
+    Kind,
+    Site,
+    article_id,
+    kind_of,
+    next_page,
+    page_number,
+    tag_keyword,
+)
 
 MIRROR = Site("http://127.0.0.1:8123")
 

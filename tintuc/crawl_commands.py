@@ -27,8 +27,10 @@ from tintuc.options import (
 @concurrency_option
 @topics_option
 @rechecks_option
+@click.option("--now", envvar="TINTUC_NOW", hidden=True,
+              help="Crawl as if the clock read this ISO 8601 time (for tests and replays).")
 def crawl_command(db: str, site_url: str, max_pages: int, delay: float, concurrency: int,
-                  topics: str | None, rechecks: str) -> None:
+                  topics: str | None, rechecks: str, now: str | None) -> None:
     """Crawl the site once into the database, then print a summary.
 
     Example: tintuc crawl --site-url http://127.0.0.1:8081 --db x.db --delay 0
@@ -45,7 +47,7 @@ def crawl_command(db: str, site_url: str, max_pages: int, delay: float, concurre
     except (CrawlLockedError, DurationError) as error:
         raise click.ClickException(str(error)) from None
     run = run_crawl(rechecks=rechecks, db_path=db, site_url=site_url, max_pages=max_pages, delay=delay,
-                    concurrency=concurrency, topics_path=topics)
+                    concurrency=concurrency, topics_path=topics, now=now)
     if run is None:
         raise click.ClickException("the crawl did not start (see the log above)")
     click.echo(

@@ -215,7 +215,7 @@ def export_command(
     with open_store(db, topic) as store:
         rows = store.iter_export(topic=topic, since=since)
         if output == "-":
-            out = io.TextIOWrapper(click.get_binary_stream("stdout"), encoding="utf-8", newline="")
+            out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
             try:
                 write(rows, out, EXPORT_COLUMNS)
                 out.flush()

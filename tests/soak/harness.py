@@ -29,19 +29,19 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import feedparser
 from lxml import etree
 
+from core.clock import VIETNAM_TZ
 from feeds.atom import check_atom
 from replica import ReplicaSite, shared
 from replica.faults import Redirect
 from tests.offsite import OtherHost
 
 REPO = Path(__file__).resolve().parents[2]
-VN = timezone(timedelta(hours=7))
 FEEDS = ("moi-truong.atom", "viet-nam-nhat-ban.atom", "tat-ca.atom", "moi-truong-va-viet-nhat.atom")
 FEED_TOPICS = {  # which articles each default feed holds
     "moi-truong.atom": lambda topics: "environment" in topics,
@@ -278,7 +278,7 @@ class Newsroom:
     def publish(self) -> None:
         self.counter += 1
         model = self.rng.choice([a for a in self.models if not a.path.startswith(ROBOTS_FORBIDDEN)])
-        now = datetime.now(VN).replace(microsecond=0)
+        now = datetime.now(VIETNAM_TZ).replace(microsecond=0)
         site_id = now.strftime("%Y%m%d%H%M%S") + f"{self.counter % 1000:03d}"
         slug = "-".join(model.slug.split("-")[:6]) + f"-moi-{self.counter}"
         article = dataclasses.replace(model, id=site_id, slug=slug,
