@@ -4,17 +4,16 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-# Where `make run` keeps its data, which site it crawls (override for a mirror), where it serves.
-DB       ?= data/tintuc.db
-OUT      ?= data/feeds
-SITE_URL ?= https://baotintuc.vn
-PORT     ?= 8080
+# Overrides for `make run`, `make crawl` and `make demo`, e.g. `make run PORT=9000`: DB (the
+# SQLite file), OUT (where feeds are published), SITE_URL (a mirror of the site), PORT. Unset,
+# the program's own defaults apply (core/defaults.py; README, "Configuration").
+options = $(if $(DB),--db $(DB)) $(if $(SITE_URL),--site-url $(SITE_URL))
 
 .PHONY: help install run crawl demo test test-fast bench soak clean
 
 help:
-	@echo "make run    the service: crawl $(SITE_URL) every 30 min, serve feeds on http://127.0.0.1:$(PORT)/"
-	@echo "make crawl  one crawl into $(DB)"
+	@echo "make run    the service: crawl baotintuc.vn every 30 min, serve feeds on http://127.0.0.1:8080/"
+	@echo "make crawl  one crawl into data/tintuc.db"
 	@echo "make demo   offline demo: a replica of the site on loopback, the service, news arriving"
 	@echo "make test   run the whole test suite (import layers, then every test)"
 	@echo "make test-fast  the fast tier only: no crawl, no service (about 20 s)"
@@ -30,13 +29,13 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/tintuc run --db $(DB) --out $(OUT) --site-url $(SITE_URL) --port $(PORT)
+	$(BIN)/tintuc run $(options) $(if $(OUT),--out $(OUT)) $(if $(PORT),--port $(PORT))
 
 crawl: $(STAMP)
-	$(BIN)/tintuc crawl --db $(DB) --site-url $(SITE_URL)
+	$(BIN)/tintuc crawl $(options)
 
 demo: $(STAMP)
-	$(BIN)/python -m scripts.demo --port $(PORT)
+	$(BIN)/python -m scripts.demo $(if $(PORT),--port $(PORT))
 
 test: $(STAMP)
 	$(BIN)/lint-imports

@@ -20,6 +20,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from core import defaults
 from core.clock import VIETNAM_TZ
 from replica import ReplicaSite
 
@@ -46,7 +47,7 @@ def next_article(site: ReplicaSite, counter: int):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--port", type=int, default=8080, help="port of the feeds (default 8080)")
+    parser.add_argument("--port", type=int, default=defaults.PORT, help="port of the feeds (default %(default)s)")
     parser.add_argument("--every", type=float, default=60, help="seconds between new articles")
     parser.add_argument("--data", default="data/demo", help="where the demo keeps its files")
     args = parser.parse_args()
