@@ -232,6 +232,43 @@ def score_topic(
     `terms` and `words` narrow the work (see `Rules.candidate_terms`); by default all the
     topic's terms are tried.
     """
+    why = _tally(topic, headline, body, rules, terms, words)
+    return TopicMatch(topic=topic.name, score=why.score, terms=why.terms) if why.matched else None
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A topic's full tally for one article, whether or not it matched: what an evaluation
+    shows for a near miss, and what a false positive was made of."""
+
+    topic: str
+    score: float
+    threshold: float
+    matched: bool
+    terms: tuple[str, ...]  # the terms that counted for the topic, strongest first
+    against: tuple[str, ...] = ()  # the terms with a negative weight that matched
+    note: str = ""  # why a score at or above the threshold still did not match
+
+
+def explain(article: Article, rules: Rules) -> list[Explanation]:
+    """Every topic's tally for the article (`classify` keeps only the matched ones)."""
+    headline = prepare_text(" \n ".join([article.title, article.sapo, " ; ".join(article.tags)]))
+    body = prepare_text(article.body_text)
+    words = words_of(headline, body)
+    return [
+        _tally(topic, headline, body, rules, terms, words)
+        for topic, terms in zip(rules.topics, rules.candidate_terms(words), strict=True)
+    ]
+
+
+def _tally(
+    topic: Topic,
+    headline: str,
+    body: str,
+    rules: Rules,
+    terms: tuple[Term, ...] | None = None,
+    words: Set[str] | None = None,
+) -> Explanation:
     if words is None:
         words = words_of(headline, body)
     headline = topic.mask(headline, words)
@@ -245,11 +282,14 @@ def score_topic(
             contributions[term.phrase] = term.weight * min(hits, rules.cap)
             groups.add(term.group)
     score = round(sum(contributions.values()), 2)
-    required_met = BOTH_GROUP in groups or all(group in groups for group in topic.require)
-    if score < topic.threshold or not required_met:
-        return None
-    positive = sorted(
-        (phrase for phrase, value in contributions.items() if value > 0),
-        key=lambda phrase: (-contributions[phrase], phrase),
+    missing = () if BOTH_GROUP in groups else tuple(g for g in topic.require if g not in groups)
+    ranked = sorted(contributions, key=lambda phrase: (-abs(contributions[phrase]), phrase))
+    return Explanation(
+        topic=topic.name,
+        score=score,
+        threshold=topic.threshold,
+        matched=score >= topic.threshold and not missing,
+        terms=tuple(phrase for phrase in ranked if contributions[phrase] > 0),
+        against=tuple(phrase for phrase in ranked if contributions[phrase] < 0),
+        note=f"required group missing: {', '.join(missing)}" if missing else "",
     )
-    return TopicMatch(topic=topic.name, score=score, terms=tuple(positive))
