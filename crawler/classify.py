@@ -212,16 +212,15 @@ class Rules:
     cap: int
     fingerprint: str  # changes whenever the rules change: stored beside each classification
     proper_names: ProperNames | None = None
-    # (topic number, term number, the term's words) of every term, by its key word: the word
-    # that the fewest terms share, so that a common word ("việt", "môi") opens few entries
-    _by_key_word: Mapping[str, tuple[tuple[int, int, frozenset[str]], ...]] = field(
+    # (topic number, term number, the term's words, the term) of every term, by a key word
+    _by_key_word: Mapping[str, tuple[tuple[int, int, frozenset[str], Term], ...]] = field(
         default_factory=dict, compare=False, hash=False, repr=False,
     )
     _key_words: frozenset[str] = field(default=frozenset(), compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
         index = _index_by_key_word(
-            ((topic_number, term_number, term.words), term.words)
+            ((topic_number, term_number, term.words, term), term.words)
             for topic_number, topic in enumerate(self.topics)
             for term_number, term in enumerate(topic.terms)
         )
@@ -234,32 +233,35 @@ class Rules:
 
     def candidate_terms(self, words: Set[str]) -> list[tuple[Term, ...]]:
         """For each topic (in order), its terms that a text with these words may match."""
-        found: list[list[int]] = [[] for _ in self.topics]
+        found: list[list[tuple[int, Term]]] = [[] for _ in self.topics]
         by_key_word = self._by_key_word
         for word in self._key_words.intersection(words):
-            for topic_number, term_number, term_words in by_key_word[word]:
+            for topic_number, term_number, term_words, term in by_key_word[word]:
                 if term_words <= words:
-                    found[topic_number].append(term_number)
-        return [
-            tuple(topic.terms[n] for n in sorted(numbers))
-            for topic, numbers in zip(self.topics, found, strict=True)
-        ]
+                    found[topic_number].append((term_number, term))
+        return [tuple(term for _, term in sorted(terms)) for terms in found]
 
     def prepare_article(self, article: Article) -> tuple[str, str]:
         """The article's headline (title, sapo and tags) and body as the rules see them: names
         blanked, paragraphs and the three headline fields kept apart by BREAK (the title
         first), then `prepare_text`."""
-        headline = "\n".join((article.title.replace("\n", " "), article.sapo, " ; ".join(article.tags)))
-        body = article.body_text
+        return self.prepare_headline(article), self.prepare_body(article)
+
+    def prepare_headline(self, article: Article) -> str:
+        """The headline of `prepare_article`."""
+        return self._prepare_lines(
+            "\n".join((article.title.replace("\n", " "), article.sapo, " ; ".join(article.tags)))
+        )
+
+    def prepare_body(self, article: Article) -> str:
+        """The body of `prepare_article`."""
+        return self._prepare_lines(article.body_text)
+
+    def _prepare_lines(self, text: str) -> str:
+        """`prepare_text` after blanking names, with a BREAK between lines."""
         if self.proper_names is not None:
-            headline = self.proper_names.blank(unicodedata.normalize("NFC", headline))
-            body = self.proper_names.blank(unicodedata.normalize("NFC", body))
-        return _prepare_lines(headline), _prepare_lines(body)
-
-
-def _prepare_lines(text: str) -> str:
-    """`prepare_text` with a BREAK between lines (one for a run of blank lines)."""
-    return prepare_text(text.replace("\n", BREAK) if "\n" in text else text)
+            text = self.proper_names.blank(unicodedata.normalize("NFC", text))
+        return prepare_text(text.replace("\n", BREAK) if "\n" in text else text)
 
 
 def prepare_text(text: str) -> str:
@@ -418,13 +420,27 @@ def load_rules(path: str | Path | None = None) -> Rules:
 
 
 def classify(article: Article, rules: Rules) -> list[TopicMatch]:
-    """The topics the article belongs to, each with its score and the terms that matched."""
-    headline, body = rules.prepare_article(article)
+    """The topics the article belongs to, each with its score and the terms that matched.
+
+    The same as the matched topics of `explain`, cheaper: a topic that requires a group in the
+    headline is only scored when the headline has a term of that group, and the body is only
+    prepared when some topic is left (most articles are about neither topic).
+    """
+    headline = rules.prepare_headline(article)
+    headline_words = words_of(headline)
+    possible = [
+        not topic.require_headline
+        or any(term.group in topic.require_headline or term.group == BOTH_GROUP for term in terms)
+        for topic, terms in zip(rules.topics, rules.candidate_terms(headline_words), strict=True)
+    ]
+    if not any(possible):
+        return []
+    body = rules.prepare_body(article)
     words = words_of(headline, body)
     return [
         match
-        for topic, terms in zip(rules.topics, rules.candidate_terms(words), strict=True)
-        if (match := score_topic(topic, headline, body, rules, terms, words)) is not None
+        for topic, terms, maybe in zip(rules.topics, rules.candidate_terms(words), possible, strict=True)
+        if maybe and (match := score_topic(topic, headline, body, rules, terms, words)) is not None
     ]
 
 
@@ -511,10 +527,11 @@ def _tally(
     # and the "both" terms), found once for the count and the placing.
     placing = (topic.together.groups[0], BOTH_GROUP) if topic.together is not None else ()
     offsets: dict[str, list[int]] = {}
+    cap, factor = rules.cap, rules.headline_factor
     for term in topic.terms if terms is None else terms:
         in_headline = 0
         if term.phrase in headline:  # most terms are only in the body: spare the search
-            in_headline = count_phrase(headline, term.phrase, rules.cap) * rules.headline_factor
+            in_headline = count_phrase(headline, term.phrase, cap) * factor
         if not term.weight:
             markers.append(term)
             if in_headline:
@@ -527,9 +544,9 @@ def _tally(
             offsets[term.phrase] = phrase_offsets(body, term.phrase, _MAX_OFFSETS)
             hits += len(offsets[term.phrase])
         else:
-            hits += count_phrase(body, term.phrase, rules.cap)
+            hits += count_phrase(body, term.phrase, cap)
         if hits:
-            contributions[term.phrase] = term.weight * min(hits, rules.cap)
+            contributions[term.phrase] = term.weight * min(hits, cap)
             groups.add(term.group)
             matched.append((term, bool(in_headline)))
             if in_headline:
@@ -584,19 +601,21 @@ def _together(
     little.
     """
     first, *others = together.groups
+    in_headline = set(together.groups) if BOTH_GROUP in headline_groups else headline_groups
+    title = headline.split(BREAK, 1)[0]
     by_group: dict[str, list[Term]] = {}
     for term, _ in matched:
         by_group.setdefault(term.group, []).append(term)
-    for term in markers:
-        by_group.setdefault(term.group, []).append(term)
-    if BOTH_GROUP not in by_group and not all(group in by_group for group in together.groups):
-        return 0, f"{' and '.join(together.groups)} never meet"
-    in_headline = set(together.groups) if BOTH_GROUP in headline_groups else headline_groups
-    title = headline.split(BREAK, 1)[0]
     in_title = {
         group for group in together.groups
-        if _names(title, (*by_group.get(group, ()), *by_group.get(BOTH_GROUP, ())))
+        if group in in_headline and _names(title, (
+            *by_group.get(group, ()), *by_group.get(BOTH_GROUP, ()), *(m for m in markers if m.group == group)
+        ))
     }
+    for term in markers:
+        by_group.setdefault(term.group, []).append(term)
+    if BOTH_GROUP not in by_group and not all(g in by_group or g in in_headline for g in together.groups):
+        return 0, f"{' and '.join(together.groups)} never meet"
     # The units naming the first group: -1 is the headline, 0, 1, … the body's sentences.
     ends = [m.end() for m in _SENTENCE_END.finditer(body)]
     anchored: set[int] = {-1} if first in in_headline else set()
@@ -607,22 +626,26 @@ def _together(
             anchored |= found
             if group == BOTH_GROUP:
                 heavy |= found
-    meeting = set()
-    for unit in anchored:
-        if unit in heavy and unit >= 0:
-            meeting.add(unit)  # a "both" term names them all
-        elif unit < 0:
-            if all(group in in_headline for group in others):
-                meeting.add(unit)
-        else:
-            sentence = body[ends[unit - 1] if unit else 0:ends[unit] if unit < len(ends) else len(body)]
-            if all(_names(sentence, by_group.get(group, ())) for group in others):
-                meeting.add(unit)
-
-    def weighed(numbers: Set[int]) -> float:
+    def weighed(numbers: Iterable[int]) -> float:
         return sum(rules.headline_factor if n in heavy else 1 for n in numbers)
 
-    met, named = weighed(meeting), weighed(anchored)
+    named = weighed(anchored)
+    # Enough meetings to decide: the cap of the score, and the share when the title does not
+    # name every group. Counting stops there (the score counts at most `cap` units anyway).
+    enough = max(rules.cap, together.at_least, 0 if in_title == set(together.groups) else together.share * named)
+    met = 0.0
+    for unit in sorted(anchored):
+        if met >= enough:
+            break
+        if unit < 0:
+            meets = all(group in in_headline for group in others)
+        elif unit in heavy:
+            meets = True  # a "both" term names them all
+        else:
+            sentence = body[ends[unit - 1] if unit else 0:ends[unit] if unit < len(ends) else len(body)]
+            meets = all(_names(sentence, by_group.get(group, ())) for group in others)
+        if meets:
+            met += weighed((unit,))
     label = " and ".join(together.groups)
     if met < together.at_least:
         return 0, f"{label} meet in {met:g} weighted units, fewer than {together.at_least:g}"
