@@ -436,7 +436,7 @@ def classify(article: Article, rules: Rules) -> list[TopicMatch]:
     if not any(possible):
         return []
     body = rules.prepare_body(article)
-    words = words_of(headline, body)
+    words = headline_words.union(_WORD.findall(body))  # = words_of(headline, body), cheaper
     return [
         match
         for topic, terms, maybe in zip(rules.topics, rules.candidate_terms(words), possible, strict=True)

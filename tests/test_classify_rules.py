@@ -91,6 +91,16 @@ def test_cultural_and_local_exchange_between_the_two_is_the_relation(rules, titl
     assert "vietnam-japan" in topics(rules, title=title, sapo=sapo)
 
 
+def test_japan_paired_with_a_third_country_is_that_relation(rules):
+    found = topics(rules, title="Mỹ và Nhật Bản ký thỏa thuận thuế quan", sapo="Việt Nam theo dõi sát diễn biến.",
+                   body="Thuế suất giảm xuống 15%. Nhật Bản cam kết đầu tư vào Mỹ. Các hãng ô tô Nhật Bản hưởng lợi.")
+    assert "vietnam-japan" not in found
+
+
+def test_vietnamese_as_an_adjective_marks_vietnam(rules):
+    assert "vietnam-japan" in topics(rules, title="Học bổng Chính phủ Nhật Bản dành cho sinh viên Việt")
+
+
 def test_japan_must_be_in_the_headline(rules):
     explanation = why(rules, "vietnam-japan", title="Hà Nội khánh thành tuyến đường mới",
                       body="Công trình dùng vốn vay của Nhật Bản dành cho Việt Nam. Đường dài 5 km.")
@@ -168,6 +178,8 @@ def test_paragraphs_and_headline_fields_are_separate_sentences(rules):
     ("Động đất mạnh rung chuyển miền nam Philippines", ""),
     ("Núi lửa phun trào, hàng nghìn người sơ tán", ""),
     ("Cá chết trắng mặt hồ sau mưa lớn", ""),
+    ("Bão Ragasa đổ bộ Hong Kong, hàng trăm cây đổ", ""),
+    ("Ấn Độ: Sét đánh làm 20 người thiệt mạng", ""),
 ])
 def test_rss_length_environment_news_is_recognised_from_title_and_summary(rules, title, sapo):
     assert "environment" in topics(rules, title=title, sapo=sapo)
