@@ -92,16 +92,21 @@ class ProperNames:
     keep: frozenset[str]  # "nhật bản": case-folded pairs that are not names
     # Per word, a pattern of its occurrences before another word that is not a kept one: the
     # common "Việt Nam" costs no Python step.
-    _patterns: tuple[re.Pattern[str], ...] = field(default=(), compare=False, hash=False, repr=False)
+    _patterns: tuple[re.Pattern[str], ...] = field(
+        default=(), compare=False, hash=False, repr=False,
+    )
 
     def __post_init__(self) -> None:
         patterns = []
         for word in self.words:
-            kept = [pair.split(" ", 1)[1] for pair in self.keep if pair.startswith(word.casefold() + " ")]
+            prefix = word.casefold() + " "
+            kept = [pair.removeprefix(prefix) for pair in self.keep if pair.startswith(prefix)]
             not_kept = "".join(
-                f"(?!{re.escape(k[0].upper() + k[1:])}(?!\\w))(?!{re.escape(k.upper())}(?!\\w))" for k in kept
+                f"(?!{re.escape(spelling)}(?!\\w))"
+                for k in kept for spelling in (k[0].upper() + k[1:], k.upper())
             )
-            patterns.append(re.compile(rf"{re.escape(word)} {not_kept}(?=\w)"))  # literal first: fast
+            # The word first, so that the search is a fast literal scan.
+            patterns.append(re.compile(rf"{re.escape(word)} {not_kept}(?=\w)"))
         object.__setattr__(self, "_patterns", tuple(patterns))
 
     def blank(self, text: str) -> str:
@@ -147,10 +152,14 @@ class Topic:
     _ignore_by_key_word: Mapping[str, tuple[tuple[str, frozenset[str]], ...]] = field(
         default_factory=dict, compare=False, hash=False, repr=False,
     )
-    _ignore_key_words: frozenset[str] = field(default=frozenset(), compare=False, hash=False, repr=False)
+    _ignore_key_words: frozenset[str] = field(
+        default=frozenset(), compare=False, hash=False, repr=False,
+    )
 
     def __post_init__(self) -> None:
-        index = _index_by_key_word(((phrase, words), words) for phrase in self.ignore if (words := words_of(phrase)))
+        index = _index_by_key_word(
+            ((phrase, words), words) for phrase in self.ignore if (words := words_of(phrase))
+        )
         object.__setattr__(self, "_ignore_by_key_word", index)
         object.__setattr__(self, "_ignore_key_words", frozenset(index))
 
@@ -175,7 +184,9 @@ class Topic:
         return present
 
 
-def _index_by_key_word(entries: Iterable[tuple[_Entry, frozenset[str]]]) -> dict[str, tuple[_Entry, ...]]:
+def _index_by_key_word(
+    entries: Iterable[tuple[_Entry, frozenset[str]]],
+) -> dict[str, tuple[_Entry, ...]]:
     """Entries (each with the words of its phrase) by a key word of the phrase: the word that
     the fewest phrases share (the longest of those), so that a word common in the rules ("môi",
     "việt") opens few entries. A phrase can only occur in a text that has its key word."""
@@ -194,7 +205,9 @@ def _index_by_key_word(entries: Iterable[tuple[_Entry, frozenset[str]]]) -> dict
 def _blank_phrases(prepared: str, phrases: list[str]) -> str:
     """Each of the phrases, as whole words, replaced by IGNORED_MARK, in the order given."""
     for phrase in phrases:
-        if phrase not in prepared or not (offsets := phrase_offsets(prepared, phrase, len(prepared))):
+        if phrase not in prepared:
+            continue
+        if not (offsets := phrase_offsets(prepared, phrase, len(prepared))):
             continue
         pieces, start = [], 0
         for at in offsets:
@@ -363,14 +376,18 @@ def parse_rules(data: Mapping, source: str = "<rules>") -> Rules:
                     ignore=_ignore_phrases(spec.get("ignore", ()), f"{source}: topic {name!r}"),
                     terms=terms,
                     require_headline=tuple(spec.get("require_headline", ())),
-                    together=_parse_together(spec.get("together"), terms, f"{source}: topic {name!r}"),
+                    together=_parse_together(
+                        spec.get("together"), terms, f"{source}: topic {name!r}"
+                    ),
                 )
             )
         proper_names = None
         if names := data.get("names"):
             proper_names = ProperNames(
                 words=tuple(unicodedata.normalize("NFC", str(w)) for w in names["words"]),
-                keep=frozenset(unicodedata.normalize("NFC", str(k)).casefold() for k in names.get("keep", ())),
+                keep=frozenset(
+                    unicodedata.normalize("NFC", str(k)).casefold() for k in names.get("keep", ())
+                ),
             )
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise RulesError(f"{source}: malformed topic rules ({type(error).__name__}: {error})") from error
@@ -397,7 +414,9 @@ def _parse_together(spec: Mapping | None, terms: tuple[Term, ...], where: str) -
     )
     known = {term.group for term in terms}
     if len(together.groups) < 2 or not set(together.groups) <= known:
-        raise RulesError(f"{where}: 'together' needs two or more groups of its terms, got {list(together.groups)}")
+        raise RulesError(
+            f"{where}: 'together' needs two or more groups of its terms, got {list(together.groups)}"
+        )
     return together
 
 
@@ -439,7 +458,9 @@ def classify(article: Article, rules: Rules) -> list[TopicMatch]:
     words = headline_words.union(_WORD.findall(body))  # = words_of(headline, body), cheaper
     return [
         match
-        for topic, terms, maybe in zip(rules.topics, rules.candidate_terms(words), possible, strict=True)
+        for topic, terms, maybe in zip(
+            rules.topics, rules.candidate_terms(words), possible, strict=True
+        )
         if maybe and (match := score_topic(topic, headline, body, rules, terms, words)) is not None
     ]
 
@@ -552,14 +573,17 @@ def _tally(
             if in_headline:
                 headline_groups.add(term.group)
     notes = []
-    if missing := () if BOTH_GROUP in groups else tuple(g for g in topic.require if g not in groups):
+    missing = () if BOTH_GROUP in groups else tuple(g for g in topic.require if g not in groups)
+    if missing:
         notes.append(f"required group missing: {', '.join(missing)}")
     if BOTH_GROUP not in headline_groups and (
         missing := tuple(g for g in topic.require_headline if g not in headline_groups)
     ):
         notes.append(f"required in the headline: {', '.join(missing)}")
     if topic.together is not None:
-        met, why_not = _together(topic.together, matched, markers, offsets, headline_groups, headline, body, rules)
+        met, why_not = _together(
+            topic.together, matched, markers, offsets, headline_groups, headline, body, rules
+        )
         if met:
             contributions[topic.together.label] = topic.together.weight * min(met, rules.cap)
         else:
@@ -609,12 +633,15 @@ def _together(
     in_title = {
         group for group in together.groups
         if group in in_headline and _names(title, (
-            *by_group.get(group, ()), *by_group.get(BOTH_GROUP, ()), *(m for m in markers if m.group == group)
+            *by_group.get(group, ()),
+            *by_group.get(BOTH_GROUP, ()),
+            *(marker for marker in markers if marker.group == group),
         ))
     }
     for term in markers:
         by_group.setdefault(term.group, []).append(term)
-    if BOTH_GROUP not in by_group and not all(g in by_group or g in in_headline for g in together.groups):
+    named_somewhere = all(g in by_group or g in in_headline for g in together.groups)
+    if BOTH_GROUP not in by_group and not named_somewhere:
         return 0, f"{' and '.join(together.groups)} never meet"
     # The units naming the first group: -1 is the headline, 0, 1, … the body's sentences.
     ends = [m.end() for m in _SENTENCE_END.finditer(body)]
@@ -632,7 +659,8 @@ def _together(
     named = weighed(anchored)
     # Enough meetings to decide: the cap of the score, and the share when the title does not
     # name every group. Counting stops there (the score counts at most `cap` units anyway).
-    enough = max(rules.cap, together.at_least, 0 if in_title == set(together.groups) else together.share * named)
+    waived = in_title == set(together.groups)
+    enough = max(rules.cap, together.at_least, 0 if waived else together.share * named)
     met = 0.0
     for unit in sorted(anchored):
         if met >= enough:
@@ -642,14 +670,15 @@ def _together(
         elif unit in heavy:
             meets = True  # a "both" term names them all
         else:
-            sentence = body[ends[unit - 1] if unit else 0:ends[unit] if unit < len(ends) else len(body)]
+            start = ends[unit - 1] if unit else 0
+            sentence = body[start:ends[unit] if unit < len(ends) else len(body)]
             meets = all(_names(sentence, by_group.get(group, ())) for group in others)
         if meets:
             met += weighed((unit,))
     label = " and ".join(together.groups)
     if met < together.at_least:
         return 0, f"{label} meet in {met:g} weighted units, fewer than {together.at_least:g}"
-    if in_title != set(together.groups) and met < together.share * named:
+    if not waived and met < together.share * named:
         return 0, (f"{label} meet in {met:g} of the {named:g} weighted units naming "
                    f"{first}, under the share {together.share:g}")
     return met, ""

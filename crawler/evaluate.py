@@ -141,7 +141,8 @@ class Evaluation:
         for report in self.topics:
             if report.topic == name:
                 return report
-        raise KeyError(f"{name!r} not evaluated (topics: {', '.join(r.topic for r in self.topics)})")
+        evaluated = ", ".join(report.topic for report in self.topics)
+        raise KeyError(f"{name!r} not evaluated (topics: {evaluated})")
 
     def summary(self) -> str:
         """One line per topic, for a terminal or a log."""
@@ -191,7 +192,9 @@ def load_labelled(path: str | Path) -> list[LabelledText]:
         try:
             data = json.loads(line)
         except json.JSONDecodeError as error:
-            raise LabelledError(f"{where}: not valid JSON ({error.msg} at column {error.colno})") from error
+            raise LabelledError(
+                f"{where}: not valid JSON ({error.msg} at column {error.colno})"
+            ) from error
         records.append(_record(data, where, default_id=f"line {number}"))
     return records
 
@@ -208,7 +211,9 @@ def _record(data: Any, where: str, default_id: str) -> LabelledText:
     tags = data.get("tags") or ()
     text_fields = (data["title"], data["body"], data.get("sapo") or "", *tags)
     if isinstance(tags, str) or not all(isinstance(v, str) for v in text_fields):
-        raise LabelledError(f"{where}: 'title', 'sapo', 'body' must be strings and 'tags' a list of strings")
+        raise LabelledError(
+            f"{where}: 'title', 'sapo', 'body' must be strings and 'tags' a list of strings"
+        )
     return LabelledText(
         id=str(data.get("id") or default_id),
         title=data["title"],
@@ -219,7 +224,9 @@ def _record(data: Any, where: str, default_id: str) -> LabelledText:
     )
 
 
-def evaluate(items: Sequence[LabelledText], rules: Rules, topics: Sequence[str] | None = None) -> Evaluation:
+def evaluate(
+    items: Sequence[LabelledText], rules: Rules, topics: Sequence[str] | None = None,
+) -> Evaluation:
     """Classify every item with `rules` and compare with its labels, topic by topic.
 
     `topics` defaults to the rules' topics; an item without a label for a topic is left out of
@@ -250,5 +257,6 @@ def evaluate(items: Sequence[LabelledText], rules: Rules, topics: Sequence[str] 
                     terms=why.terms if why else (),
                     note=why.note if why else "",
                 ))
-        reports.append(TopicReport(topic=name, counts=confusion(truth, predicted), misses=tuple(misses)))
+        counts = confusion(truth, predicted)
+        reports.append(TopicReport(topic=name, counts=counts, misses=tuple(misses)))
     return Evaluation(rules_fingerprint=rules.fingerprint, items=len(items), topics=tuple(reports))
