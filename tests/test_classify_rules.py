@@ -108,6 +108,11 @@ def test_japan_must_be_in_the_headline(rules):
     assert "required in the headline: japan" in explanation.note
 
 
+def test_a_japanese_embassy_is_vietnam_japan_only_when_it_is_the_one_in_vietnam(rules):
+    assert "vietnam-japan" not in topics(rules, title="Đại sứ Nhật Bản tại Mỹ chỉ trích thuế quan mới")
+    assert "vietnam-japan" in topics(rules, title="Đại sứ quán Nhật Bản tại Việt Nam mở cửa đón khách")
+
+
 def test_a_japanese_agency_working_in_a_third_country_is_not_the_relation(rules):
     assert "vietnam-japan" not in topics(
         rules, title="JICA giúp Lào cải thiện cấp nước cho thủ đô Viêng Chăn",
