@@ -22,8 +22,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from core.model import Article
 from crawler.classify import Rules, explain
-from tintuc.model import Article
 
 
 class LabelledError(ValueError):

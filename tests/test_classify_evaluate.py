@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from core.model import Article
 from crawler.classify import explain, parse_rules
 from crawler.evaluate import (
     Confusion,
@@ -15,7 +16,6 @@ from crawler.evaluate import (
     evaluate,
     load_labelled,
 )
-from tintuc.model import Article
 
 # A toy rule set: "sông" counts 1, "ô nhiễm sông" 3; threshold 3.
 RULES = parse_rules({"topics": {"river": {

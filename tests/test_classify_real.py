@@ -1,6 +1,7 @@
 """The topic rules on real Vietnamese news: the shared development set of 157 labelled articles.
 
-The texts stay in ../shared/real-texts/ (read at test time, never copied here). The targets are
+The texts stay in the team's shared material (read at test time, never copied here: the tests are
+marked `shared("real-texts")`). The targets are
 the ones the rules were tuned to reach; a change to the rules that drops below them needs a
 reason. The held-out checks (tests/test_classify_holdout.py) and the replica's corpus
 (tests/test_crawl_e2e.py) guard against tuning to this set alone.
@@ -14,17 +15,15 @@ import pytest
 
 from crawler.classify import classify, explain, load_rules
 from crawler.evaluate import evaluate, load_labelled
-from tests.replica.corpus import default_shared_dir
+from replica import shared
 
+pytestmark = pytest.mark.shared("real-texts")
 TARGET = 0.95  # precision and recall, each topic
 
 
 @pytest.fixture(scope="module")
 def real_texts() -> Path:
-    path = default_shared_dir() / "real-texts" / "articles.jsonl"
-    if not path.is_file():
-        pytest.skip("shared material missing: real-texts (set TINTUC_SHARED_DIR)")
-    return path
+    return shared.material("real-texts")
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.model import Article
 from crawler.classify import (
     ProperNames,
     classify,
@@ -16,7 +17,6 @@ from crawler.classify import (
     load_rules,
     parse_rules,
 )
-from tintuc.model import Article
 
 
 @pytest.fixture(scope="module")
@@ -227,7 +227,7 @@ def test_classify_keeps_exactly_the_matched_topics_of_explain(rules, fields):
 
 
 def test_classify_agrees_with_explain_on_the_held_out_articles(rules):
-    from tests.replica import load_corpus
+    from replica import load_corpus
     from tests.test_classify_holdout import HOLDOUT, as_article
 
     for item in load_corpus(HOLDOUT).articles.values():
