@@ -79,6 +79,8 @@ class Database:
         conn.execute("PRAGMA foreign_keys = ON")
         try:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError:
+            raise  # busy, or the disk: translate_errors says which
         except sqlite3.DatabaseError as error:
             raise DatabaseUnusableError(f"{self.path}: not a SQLite database ({error})") from error
         if mode.lower() != "wal" and self.path != ":memory:":

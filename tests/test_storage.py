@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import sqlite3
 import stat
@@ -10,8 +11,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from core.feed_types import FeedFilter
 from core.model import Article, Image, TopicMatch
 from storage import (
+    DatabaseBusyError,
     FrontierEntry,
     InvalidDataError,
     SaveOutcome,
@@ -19,7 +22,7 @@ from storage import (
     StorageError,
     Store,
 )
-from storage.schema import VERSION
+from storage.schema import MIGRATIONS, VERSION
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=timezone.utc)
 ARTICLE = Article(
@@ -219,3 +222,112 @@ def test_a_backup_starts_a_lineage_of_its_own(store, tmp_path):
         assert copy.revision().number == store.revision().number
         assert copy.revision().lineage != store.revision().lineage
         assert copy.changed_since(0) == {ARTICLE.site_id}
+
+
+# -- the store's own errors ------------------------------------------------------------------------
+
+# Every public verb of Store with arguments it accepts; test_every_verb_is_listed keeps it whole.
+VERBS = {
+    "save_article": lambda s: save(s),
+    "touch_article": lambda s: s.touch_article(ARTICLE.site_id, now=T0, next_check=None),
+    "known_articles": lambda s: s.known_articles(),
+    "known_article": lambda s: s.known_article(ARTICLE.site_id),
+    "article_fetch_state": lambda s: s.article_fetch_state(ARTICLE.site_id),
+    "article": lambda s: s.article(ARTICLE.site_id),
+    "load_article": lambda s: s.load_article(ARTICLE.site_id),
+    "article_ids": lambda s: s.article_ids(),
+    "topic_counts": lambda s: s.topic_counts(),
+    "replace_topics": lambda s: s.replace_topics(ARTICLE.site_id, TOPICS, "r2"),
+    "fetch_states": lambda s: s.fetch_states(),
+    "fetch_state": lambda s: s.fetch_state(ARTICLE.url),
+    "record_fetch": lambda s: s.record_fetch(ARTICLE.url, "article", 200, now=T0),
+    "add_to_frontier": lambda s: s.add_to_frontier([FrontierEntry("https://baotintuc.vn/a.htm", "listing", 1)], now=T0),
+    "frontier": lambda s: s.frontier(10),
+    "prune_frontier": lambda s: s.prune_frontier(10),
+    "start_run": lambda s: s.start_run("http://x", now=T0),
+    "update_run": lambda s: s.update_run(1, {"pages": 1}),
+    "finish_run": lambda s: s.finish_run(1, {}, status="ok", now=T0),
+    "runs": lambda s: s.runs(),
+    "fail_running_runs": lambda s: s.fail_running_runs("x", now=T0),
+    "record_failed_run": lambda s: s.record_failed_run("http://x", started=T0, now=T0, message="x"),
+    "failed_runs_in_a_row": lambda s: s.failed_runs_in_a_row(),
+    "last_successful_run": lambda s: s.last_successful_run(),
+    "optimize": lambda s: s.optimize(),
+    "backup_to": lambda s: s.backup_to(s.path + ".copy"),
+    "integrity_check": lambda s: s.integrity_check(),
+    "search": lambda s: s.search("nhat ban"),
+    "iter_export": lambda s: list(s.iter_export()),
+    "stats": lambda s: s.stats(),
+    "feed_members": lambda s: s.feed_members(FeedFilter(topics=("environment",))),
+    "revision": lambda s: s.revision(),
+    "changed_since": lambda s: s.changed_since(0),
+    "crawl_windows": lambda s: s.crawl_windows(),
+    "feed_articles": lambda s: s.feed_articles([ARTICLE.site_id]),
+    "snapshot": lambda s: s.snapshot().__enter__(),
+}
+
+
+def test_every_verb_is_listed():
+    public = {name for name in dir(Store) if not name.startswith("_") and callable(getattr(Store, name))}
+    assert public - {"open", "close"} == set(VERBS)
+
+
+# SQLite's backup API runs no statement that the progress handler could interrupt.
+INTERRUPTIBLE = sorted(set(VERBS) - {"backup_to"})
+
+
+@pytest.mark.parametrize("verb", INTERRUPTIBLE)
+def test_every_verb_raises_the_stores_own_error_when_sqlite_fails(store, verb):
+    save(store)
+    store.db.conn.set_progress_handler(lambda: 1, 1)  # SQLite interrupts every statement
+    with pytest.raises(StorageError, match="interrupted"):
+        VERBS[verb](store)
+
+
+WRITERS = ["save_article", "touch_article", "replace_topics", "record_fetch", "add_to_frontier",
+           "prune_frontier", "start_run", "update_run", "finish_run", "fail_running_runs",
+           "record_failed_run", "optimize"]
+
+
+@pytest.mark.parametrize("verb", WRITERS)
+def test_a_write_while_another_process_writes_too_long_is_busy(tmp_path, verb):
+    path = tmp_path / "held.db"
+    with Store.open(path) as store:
+        save(store)
+    store = Store.open(path, timeout=0.05)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process's write transaction
+    try:
+        with pytest.raises(DatabaseBusyError, match="busy for too long"):
+            VERBS[verb](store)
+    finally:
+        holder.close()
+        store.close()
+
+
+def test_opening_a_held_database_says_it_is_busy(tmp_path):
+    path = tmp_path / "held.db"
+    Store.open(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("UPDATE change_lineage SET lineage = lineage")
+    holder.execute("COMMIT")
+    try:
+        with pytest.raises(DatabaseBusyError):
+            Store.open(path, timeout=0.05)
+    finally:
+        holder.close()
+
+
+# Each shipped migration as it shipped: a change here changes databases already in use.
+SHIPPED = {
+    0: "02d78d13b2b0a5cf8ed22a4b240bfaba592b54a788adb391d70c21876b507d32",
+    1: "297634a08ceb2a3310f6b79a91efbae5886f6016af62fd4352c1ce0e7b1116a1",
+    2: "8843da4504e9e02aedb8188f377bdaa69d2b8159648d30dda67eafef54a105bf",
+}
+
+
+@pytest.mark.parametrize("version", sorted(SHIPPED))
+def test_shipped_migrations_never_change(version):
+    assert hashlib.sha256(MIGRATIONS[version].encode()).hexdigest() == SHIPPED[version]
