@@ -6,7 +6,10 @@ them. Nothing here does I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass(frozen=True)
@@ -25,8 +28,10 @@ class Article:
     body_text: str  # paragraphs separated by blank lines
     body_html: str  # cleaned article HTML (paragraphs, figures), URLs absolute
     sapo: str = ""
-    authors: tuple[str, ...] = ()
-    agency: str = ""
+    authors: tuple[str, ...] = ()  # the persons of the byline (core.bylines)
+    agency: str = ""  # the outlets it credits ("TTXVN"), or the desk credit when no person
+    credit_role: str = ""  # the byline's credit role ("Tin, ảnh"), if any
+    byline: str = ""  # the byline as the page showed it
     category: str = ""
     category_url: str = ""
     tags: tuple[str, ...] = ()
@@ -44,3 +49,23 @@ class TopicMatch:
     topic: str
     score: float
     terms: tuple[str, ...] = field(default_factory=tuple)
+
+
+# What readers see of an article: the store's `updated` changes only when one of these does.
+# Named one by one, so that a field added to Article (the byline as written, say) changes no
+# stored hash.
+CONTENT_FIELDS = (
+    "site_id", "title", "body_text", "body_html", "sapo", "authors", "agency", "category",
+    "category_url", "tags", "published", "lead_image", "images",
+)
+
+
+def content_hash(article: Article) -> str:
+    """A stable hash of what readers see of an article (CONTENT_FIELDS)."""
+    return content_digest({name: value for name, value in asdict(article).items() if name in CONTENT_FIELDS})
+
+
+def content_digest(content: Mapping[str, object]) -> str:
+    """`content_hash` of an article given as plain values (a stored row: lists, image dicts)."""
+    raw = json.dumps(dict(content), ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return "v1:" + hashlib.sha256(raw).hexdigest()

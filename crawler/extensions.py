@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 STATS_PREFIX = "tintuc/"
 ROBOTS_UNREACHABLE_STAT = STATS_PREFIX + "robotstxt_unreachable"  # why robots.txt could not be had
+LAST_FAILURE_STAT = STATS_PREFIX + "last_failure"  # why the last page that failed did
+FIELDS_PREFIX = STATS_PREFIX + "fields/"  # tintuc/fields/<field>/<primary|fallback|missing>
 SAVE_EVERY = 25  # pages between two saves of a running crawl's counters
 
 
@@ -91,6 +93,18 @@ class CrawlRunExtension:
         stats = self.crawler.stats
         return {name: int(stats.get_value(stat(name), 0)) for name in RUN_COUNTERS}  # type: ignore[union-attr]
 
+    def count_field(self, field: str, outcome: str) -> None:
+        self.crawler.stats.inc_value(f"{FIELDS_PREFIX}{field}/{outcome}")  # type: ignore[union-attr]
+
+    def field_counts(self) -> dict[str, dict[str, int]]:
+        """{field: {outcome: articles}} of this crawl (crawler/coverage.py)."""
+        counts: dict[str, dict[str, int]] = {}
+        for key, value in self.crawler.stats.get_stats().items():  # type: ignore[union-attr]
+            if key.startswith(FIELDS_PREFIX):
+                field, outcome = key[len(FIELDS_PREFIX):].split("/", 1)
+                counts.setdefault(field, {})[outcome] = int(value)
+        return counts
+
     def spider_opened(self, spider: Spider) -> None:
         self.run_id = self.store.start_run(self.site_url, now=self.now())
 
@@ -98,7 +112,7 @@ class CrawlRunExtension:
         pages = self.counters()["pages"]
         if self.run_id is not None and pages >= self._saved_at + SAVE_EVERY:
             self._saved_at = pages
-            self.store.update_run(self.run_id, self.counters())
+            self.store.update_run(self.run_id, self.counters(), fields=self.field_counts())
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         try:
@@ -110,9 +124,14 @@ class CrawlRunExtension:
 
     def _finish(self, reason: str) -> None:
         counters = self.counters()
-        status, message = run_outcome(reason, counters, self.crawler.stats.get_value(ROBOTS_UNREACHABLE_STAT))  # type: ignore[union-attr]
+        stats = self.crawler.stats
+        status, message = run_outcome(
+            reason, counters, stats.get_value(ROBOTS_UNREACHABLE_STAT), stats.get_value(LAST_FAILURE_STAT)  # type: ignore[union-attr]
+        )
         self.store.prune_frontier(self.frontier_keep)
-        self.store.finish_run(self.run_id, counters, status=status, now=self.now(), message=message)  # type: ignore[arg-type]
+        self.store.finish_run(
+            self.run_id, counters, fields=self.field_counts(), status=status, now=self.now(), message=message  # type: ignore[arg-type]
+        )
         logger.info(
             "crawl %s: %d pages (%d not modified), %d new, %d updated, %d unchanged,"
             " %d failures, %d extraction failures",
@@ -120,14 +139,17 @@ class CrawlRunExtension:
         )
 
 
-def run_outcome(reason: str, counters: dict[str, int], robots_unreachable: str | None) -> tuple[str, str]:
-    """(status, message) of a run Scrapy closed for `reason`, given what it counted."""
+def run_outcome(
+    reason: str, counters: dict[str, int], robots_unreachable: str | None, last_failure: str | None = None
+) -> tuple[str, str]:
+    """(status, message) of a run Scrapy closed for `reason`, given what it counted and the last
+    reason a page could not be fetched."""
     if robots_unreachable:
         # Not a crawl that found nothing new: one that was not allowed to look.
-        return "failed", f"robots.txt unreachable ({robots_unreachable}): nothing fetched"
+        return "failed", f"{robots_unreachable}; nothing fetched"
     if reason == "finished":
         if counters["pages"] == 0 and counters["failures"]:
-            return "failed", f"closed: {reason}"
+            return "failed", f"nothing could be fetched: {last_failure or 'every request failed'}"
         return "ok", ""
     if reason == "shutdown":
         return "interrupted", f"closed: {reason}"

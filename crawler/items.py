@@ -22,6 +22,7 @@ class ArticleItem:
     fetched_at: datetime
     etag: str | None = None
     last_modified: str | None = None
+    fields: dict[str, str] | None = None  # each field's outcome (crawler/coverage.py)
     topics: list[TopicMatch] | None = None  # set by ClassifyPipeline
     rules_version: str = ""
 

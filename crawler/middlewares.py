@@ -20,6 +20,7 @@ from twisted.internet.base import DelayedCall
 from twisted.internet.defer import Deferred
 
 from crawler.extensions import ROBOTS_UNREACHABLE_STAT
+from crawler.network import describe_failure
 
 logger = logging.getLogger(__name__)
 
@@ -39,16 +40,29 @@ class EveryRequestRobotsTxtMiddleware(RobotsTxtMiddleware):
     others, which then go out unchecked. At concurrency above 2 that let pages of a disallowed
     section, queued at the start of a crawl, be fetched. Once the Deferred has fired, the parsed
     rules (or None when robots.txt could not be fetched) are in `_parsers`; read them from there.
+
+    Every page it keeps out for want of a robots.txt says so (not "Forbidden by robots.txt"),
+    and the crawl's run record says why robots.txt could not be had (ROBOTS_UNREACHABLE_STAT).
     """
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self._unread: dict[str, str] = {}  # netloc → why its robots.txt could not be read
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         parser = await super().robot_parser(request)
         settled = self._parsers.get(urlparse_cached(request).netloc)
         return settled if settled is not None and not isinstance(settled, Deferred) else parser
 
+    def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
+        netloc = urlparse_cached(request).netloc
+        if netloc in self._unread:
+            raise IgnoreRequest(self._unread[netloc])
+        super().process_request_2(rp, request)
+
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         if response.status >= 500:
-            self._unreachable(netloc, f"HTTP {response.status}")
+            self._unreachable(netloc, f"{netloc} answered HTTP {response.status}")
             response = response.replace(body=DISALLOW_ALL)
         elif response.status >= 400:
             response = response.replace(body=b"")
@@ -59,13 +73,14 @@ class EveryRequestRobotsTxtMiddleware(RobotsTxtMiddleware):
             super()._robots_error(exc, netloc)
             return
         self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
-        self._unreachable(netloc, type(exc).__name__)
+        self._unreachable(netloc, describe_failure(exc, netloc))
         waiting = self._parsers[netloc]
         self._parsers[netloc] = build_from_crawler(self._parserimpl, self.crawler, DISALLOW_ALL)
         waiting.callback(self._parsers[netloc])  # type: ignore[union-attr]
 
-    def _unreachable(self, netloc: str, why: str) -> None:
-        logger.error("robots.txt of %s unreachable (%s): nothing is fetched from it in this crawl", netloc, why)
+    def _unreachable(self, netloc: str, cause: str) -> None:
+        self._unread[netloc] = why = f"robots.txt could not be read: {cause}"
+        logger.error("%s; nothing is fetched from %s in this crawl", why, netloc)
         self._stats.set_value(ROBOTS_UNREACHABLE_STAT, why)
 
 

@@ -1,4 +1,5 @@
-"""Item pipelines: classify each article, then store it, or record what a page was worth.
+"""Item pipelines: classify each article, count its field coverage, then store it, or record what
+a page was worth.
 
 Classification is a step of its own so that the rules decide in one place, for the crawler as
 for `tintuc reclassify`; storing records the page's fetch in the same transaction as what was
@@ -36,6 +37,24 @@ class ClassifyPipeline:
         if isinstance(item, ArticleItem):
             item.topics = classify(item.article, self.rules)
             item.rules_version = self.rules.fingerprint
+        return item
+
+
+class FieldCoveragePipeline:
+    """Count, for each field, the articles that got it from its primary source, a fallback or
+    nothing (crawler/coverage.py), into the crawl's stats: the run record keeps them."""
+
+    def __init__(self, run: CrawlRunExtension) -> None:
+        self.run = run
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FieldCoveragePipeline:
+        return cls(CrawlRunExtension.of(crawler))
+
+    def process_item(self, item: object, spider: object = None) -> object:
+        if isinstance(item, ArticleItem) and item.fields:
+            for field, outcome in item.fields.items():
+                self.run.count_field(field, outcome)
         return item
 
 

@@ -2,17 +2,21 @@
 
 When the site changes its markup, this is the file to edit. What each selector relies on, and how
 sure we are of it, is in docs/site.md (§3 the article page, §4 the old template, §6 listings).
-Selectors are tried in order; the first that yields something wins.
+Selectors are tried in order; the first that yields something wins. Where a field has selectors
+of both templates, each says which (`CURRENT`, `OLD`): what answered is recorded with every
+article (crawler/extract.py), so a change of template shows in the crawl's field coverage.
 """
 
 from __future__ import annotations
 
-# -- article page, current template ("detail-*"; 2020 to now) ------------------------------------
-TITLE = ("h1.detail-title", "div.newsdetail h1.title", "h1.title")
+CURRENT, OLD = "current-template", "old-template"
+
+# -- article page ---------------------------------------------------------------------------------
+TITLE = ((CURRENT, "h1.detail-title"), (OLD, "div.newsdetail h1.title"), (OLD, "h1.title"))
 SAPO = (
-    "div.content > h2.sapo",
-    "h2#plhMain_NewsDetail1_divSapoLive",
-    "div.newsdetail .sapo",
+    (CURRENT, "div.content > h2.sapo"),
+    (OLD, "h2#plhMain_NewsDetail1_divSapoLive"),
+    (OLD, "div.newsdetail .sapo"),
 )
 # The body proper: #divfirst and #divend; an ad player and tracking noscript sit between them.
 BODY_CURRENT = "div.contents #divfirst, div.contents #divend"
@@ -27,9 +31,13 @@ BODY_JUNK = (
     "script, style, noscript, iframe, ins, form, "
     ".gliaplayer-container, .list-concern, .widget, .author, .share, .keysword"
 )
-AUTHOR = ("div.boxdetail > div.author", "div.author")
-VISIBLE_DATE = ("div.action-link div.date span.txt", "div.sharing span.time", "span.time")
-CATEGORY_LINK = ("div.action-link div.date h4.cate a", "div.newsdetail .cate a")
+AUTHOR = ((CURRENT, "div.boxdetail > div.author"), (OLD, "div.author"))
+VISIBLE_DATE = (
+    (CURRENT, "div.action-link div.date span.txt"),
+    (OLD, "div.sharing span.time"),
+    (OLD, "span.time"),
+)
+CATEGORY_LINK = ((CURRENT, "div.action-link div.date h4.cate a"), (OLD, "div.newsdetail .cate a"))
 TAG_LINKS = "#plhMain_NewsDetail1_divTags a"
 JSON_LD = 'script[type="application/ld+json"]::text'
 
@@ -42,11 +50,18 @@ ARTICLE_LINK_BOXES = (
     ("same-category", "div.right-bar div.boxnews a"),
     ("latest", "div.boxlist a"),
 )
-TAG_LINK = 'a[href*="/tags/"]'
 MENU_LINKS = "a[href]"
-PAGINATION_NEXT = (
-    "ul.list-pagination li a.active",  # the link after the active one is the next page
-    "div.paging div.pager a",  # old template: a link with the text "Tiếp"
+# -- listings and tag pages (docs/site.md §6) ------------------------------------------------------
+# A listing's own items, by block: the lead item, the three under it, the main list; the
+# right-hand boxes (li.boxnews-item) are other articles, never the listing's.
+LISTING_BLOCKS = (
+    ("lead", "#plhMain_ctl00_divFocus"),
+    ("top", "ul.list-ul > li.item"),
+    ("list", "ul.list-newsest > li.item"),
+    ("list", "div.listspecial > ul > li"),  # old template
 )
-LISTING_ITEMS = ("ul.list-newsest li.item", "div.listspecial ul li")
+LISTING_ITEM_TITLE = ("a.title", "h2 a", "h3 a", "a[title]")  # the first that has text
+LISTING_ITEM_SUMMARY = "p.des, p"
+PAGINATION_LINKS = ("ul.list-pagination li a", "div.paging div.pager a")  # the old pager last
+NEXT_PAGE_TEXT = "Tiếp"
 RSS_INDEX_LINKS = 'a[href$=".rss"]'

@@ -54,6 +54,7 @@ DEFAULT_REQUEST_HEADERS = {
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"  # the spider's errback says, in one line, why a page failed
 
 # -- TLS ----------------------------------------------------------------------------------------
 # baotintuc.vn has needed legacy renegotiation with OpenSSL 3 (UNSAFE_LEGACY_RENEGOTIATION_DISABLED).
@@ -80,6 +81,7 @@ SPIDER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ClassifyPipeline": 200,
+    "crawler.pipelines.FieldCoveragePipeline": 250,
     "crawler.pipelines.StorePipeline": 300,
 }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from urllib.parse import urljoin
 
 from core.clock import parse_time
@@ -18,7 +18,7 @@ from feeds import atom
 from feeds.definitions import FEED_ID_NAMESPACE
 from feeds.entries import EPOCH, Entry
 from feeds.regenerate import feed_base_url
-from storage import CrawlRun
+from storage import CrawlRun, FieldCoverage
 
 HEALTH_FILE = "_health.atom"
 STATUS_LABELS = {
@@ -29,10 +29,16 @@ STATUS_LABELS = {
 }
 
 
-def build_health_feed(runs: Sequence[CrawlRun], *, base_url: str) -> bytes:
-    """An Atom document with one entry per run (newest first); raises ValueError if invalid."""
+def build_health_feed(
+    runs: Sequence[CrawlRun], *, base_url: str, notes: Mapping[int, str] | None = None
+) -> bytes:
+    """An Atom document with one entry per run (newest first); raises ValueError if invalid.
+
+    `notes` says, by run id, what looks wrong with a run that went through (a field alarm).
+    """
     base = feed_base_url(base_url)
-    entries = sorted((_entry(run) for run in runs), key=lambda e: e.sort_key, reverse=True)
+    notes = notes or {}
+    entries = sorted((_entry(run, notes.get(run.id, "")) for run in runs), key=lambda e: e.sort_key, reverse=True)
     document = atom.FeedDocument(
         feed_id=f"urn:uuid:{uuid.uuid5(FEED_ID_NAMESPACE, HEALTH_FILE)}",
         title="Tình trạng thu thập | tintuc-feeds",
@@ -50,11 +56,11 @@ def build_health_feed(runs: Sequence[CrawlRun], *, base_url: str) -> bytes:
     return data
 
 
-def _entry(run: CrawlRun) -> Entry:
+def _entry(run: CrawlRun, note: str) -> Entry:
     started = parse_time(run.started) or EPOCH
     finished = parse_time(run.finished or "") or started
     status = STATUS_LABELS.get(run.status, run.status)
-    message = clean_line(run.message)
+    message = clean_line(run.message or note)
     facts = [
         ("Trạng thái", run.status),
         ("Bắt đầu", run.started),
@@ -67,6 +73,7 @@ def _entry(run: CrawlRun) -> Entry:
         ("Lỗi tải", run.failures),
         ("Lỗi trích xuất", run.extraction_failures),
         ("Thông báo", message or "—"),
+        *((f"Trường {name}", _coverage(counts)) for name, counts in run.fields.items() if counts.fallback or counts.missing),
     ]
     rows = "".join(f"<li>{html.escape(k)}: {html.escape(str(v))}</li>" for k, v in facts)
     return Entry(
@@ -82,3 +89,7 @@ def _entry(run: CrawlRun) -> Entry:
         categories=(),
         enclosure=None,
     )
+
+
+def _coverage(counts: FieldCoverage) -> str:
+    return f"{counts.primary} từ nguồn chính, {counts.fallback} từ nguồn dự phòng, {counts.missing} thiếu"

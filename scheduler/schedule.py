@@ -47,6 +47,14 @@ class Schedule:
         return self.trigger.get_next_fire_time(None, now) or now
 
 
+def retry_delay(failures: int, period: float) -> timedelta:
+    """How long to wait after `failures` failed crawls in a row: 1, 2, 4… minutes, at most the
+    schedule's period. A first run with no network, or a site down for a while, is tried again
+    soon, then less and less often, never less often than the schedule itself."""
+    minutes = 2 ** max(0, min(failures, 32) - 1)
+    return timedelta(seconds=min(60 * minutes, period))
+
+
 def parse_schedule(text: str, *, jitter: float | None = None) -> Schedule:
     """An interval ("30m") or a cron expression ("*/30 * * * *", Vietnam time).
 

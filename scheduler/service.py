@@ -25,7 +25,7 @@ from core import defaults
 from core.clock import VIETNAM_TZ, Clock, utc_now
 from scheduler.crawljob import CrawlOutcome, CrawlProcess
 from scheduler.health import health_report, write_health_feed
-from scheduler.schedule import parse_schedule, seconds
+from scheduler.schedule import parse_schedule, retry_delay, seconds
 from storage import Store
 
 logger = logging.getLogger(__name__)
@@ -119,17 +119,34 @@ class Service:
             run = store.runs(1)[0] if store.runs(1) else None
             # Not the run's counters: a crawl killed mid-way stores articles it never counted.
             changed = store.revision() != revision_before
+            failures = store.failed_runs_in_a_row()
         logger.info(
             "crawl: end in %.1f s, exit %s%s; %s", outcome.duration, outcome.returncode,
             " (time limit)" if outcome.timed_out else "",
             f"run #{run.id} {run.status}: {run.pages} pages, {run.articles_new} new, "
             f"{run.articles_updated} updated" if run else "no run recorded",
         )
+        if run is not None and run.status == "failed" and not self._stopping.is_set():
+            self._try_again_soon(failures, run.message)
         if changed and not self._stopping.is_set():
             self.feeds_job()
         else:
             self.health_feed()
         return outcome
+
+    def _try_again_soon(self, failures: int, why: str) -> None:
+        """After a failed crawl, the next try comes sooner than the schedule: 1, 2, 4… minutes."""
+        job = self.scheduler.get_job("crawl")
+        if job is None:
+            return
+        when = self.clock() + retry_delay(failures, self.schedule.period)
+        if job.next_run_time is not None and job.next_run_time <= when:
+            return  # the schedule comes sooner anyway
+        job.modify(next_run_time=when)
+        logger.warning(
+            "crawl failed (%s); next try in %s, at %s", why or "no reason recorded",
+            when - self.clock(), when.astimezone(VIETNAM_TZ).strftime("%H:%M:%S (Vietnam time)"),
+        )
 
     def feeds_job(self) -> None:
         """Regenerate every feed; files whose bytes do not change are left alone."""
@@ -181,8 +198,11 @@ class Service:
 
     # -- lifecycle -------------------------------------------------------------------------------
 
-    def start_jobs(self) -> None:
-        """Schedule the jobs; crawl at once when the last successful crawl is too old."""
+    def start_jobs(self, *, paused: bool = False) -> None:
+        """Schedule the jobs; crawl at once when the last successful crawl is too old.
+
+        `paused` (tests): the jobs are scheduled but none runs until resumed.
+        """
         with Store.open(self.config.db) as store:
             last = store.last_successful_run()
         now = self.clock()
@@ -195,7 +215,7 @@ class Service:
         hour, minute = (int(part) for part in self.config.maintenance_at.split(":"))
         self.scheduler.add_job(self.maintenance_job, CronTrigger(hour=hour, minute=minute, timezone=VIETNAM_TZ),
                                id="maintenance", name="maintenance")
-        self.scheduler.start()
+        self.scheduler.start(paused=paused)
         for job in self.scheduler.get_jobs():
             logger.info("job %s: %s, next run %s", job.id, job.trigger, job.next_run_time)
 

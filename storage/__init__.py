@@ -8,7 +8,8 @@ Other packages use what `__all__` lists: `Store`, the store's exceptions, and th
 verbs return.
 """
 
-from storage.articles import KnownArticle, SaveOutcome, content_hash
+from core.model import content_hash
+from storage.articles import KnownArticle, SaveOutcome
 from storage.crawl_state import FetchState, FrontierEntry
 from storage.errors import (
     DatabaseBusyError,
@@ -19,7 +20,7 @@ from storage.errors import (
     StorageError,
 )
 from storage.reports import EXPORT_COLUMNS, MonthCount, StoreStats
-from storage.runs import RUN_COUNTERS, CrawlRun
+from storage.runs import RUN_COUNTERS, CrawlRun, FieldCoverage
 from storage.search import SearchHit, SearchResults
 from storage.store import Store
 
@@ -31,6 +32,7 @@ __all__ = [
     "DatabaseUnusableError",
     "FeedQueryError",
     "FetchState",
+    "FieldCoverage",
     "FrontierEntry",
     "InvalidDataError",
     "KnownArticle",

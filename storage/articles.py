@@ -7,15 +7,14 @@ one, never a mix. `updated` changes only when what readers see does (`content_ha
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
 from core.clock import iso_utc
-from core.model import Article, Image, TopicMatch
+from core.model import Article, Image, TopicMatch, content_hash
 from storage._database import translated
 from storage.crawl_state import CrawlStateMixin, FetchState
 from storage.fts import folded_text
@@ -36,15 +35,6 @@ class KnownArticle:
     next_check: str | None
     fetch_count: int
     published: str
-
-
-def content_hash(article: Article) -> str:
-    """A stable hash of what readers see; `updated` changes only when this does."""
-    content = asdict(article)
-    for volatile in ("url", "layout", "modified"):
-        content.pop(volatile)
-    raw = json.dumps(content, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    return "v1:" + hashlib.sha256(raw).hexdigest()
 
 
 class ArticlesMixin(CrawlStateMixin):
@@ -89,6 +79,8 @@ class ArticlesMixin(CrawlStateMixin):
                     "body_html": article.body_html,
                     "authors": json.dumps(list(article.authors), ensure_ascii=False),
                     "agency": article.agency,
+                    "credit_role": article.credit_role,
+                    "byline": article.byline,
                     "category": article.category,
                     "category_url": article.category_url,
                     "published": article.published,
@@ -203,6 +195,8 @@ class ArticlesMixin(CrawlStateMixin):
             sapo=row["sapo"],
             authors=tuple(row["authors"]),
             agency=row["agency"],
+            credit_role=row["credit_role"],
+            byline=row["byline"],
             category=row["category"],
             category_url=row["category_url"],
             tags=tuple(row["tags"]),

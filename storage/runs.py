@@ -7,8 +7,9 @@ shows how far it got), and closed with a status: ok, failed or interrupted. A ru
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from core.clock import iso_utc
@@ -25,6 +26,29 @@ RUN_COUNTERS = (
     "extraction_failures",  # pages that yielded no title or body
 )
 Counters = Mapping[str, int]
+FieldCounts = Mapping[str, Mapping[str, int]]  # {field: {"primary"|"fallback"|"missing": articles}}
+
+
+@dataclass(frozen=True)
+class FieldCoverage:
+    """How many articles got one field from its primary source, a fallback, or nowhere."""
+
+    primary: int = 0
+    fallback: int = 0
+    missing: int = 0
+
+    @property
+    def articles(self) -> int:
+        return self.primary + self.fallback + self.missing
+
+    @property
+    def primary_share(self) -> float:
+        return self.primary / self.articles if self.articles else 1.0
+
+    def __add__(self, other: FieldCoverage) -> FieldCoverage:
+        return FieldCoverage(
+            self.primary + other.primary, self.fallback + other.fallback, self.missing + other.missing
+        )
 
 
 @dataclass(frozen=True)
@@ -45,6 +69,7 @@ class CrawlRun:
     extraction_failures: int = 0
     message: str = ""
     seconds: int | None = None
+    fields: dict[str, FieldCoverage] = field(default_factory=dict)  # field coverage, by field
 
 
 _RUN_COLUMNS = ", ".join(
@@ -75,14 +100,22 @@ class RunsMixin(Database):
         return int(cursor.lastrowid)
 
     @translated
-    def update_run(self, run_id: int, counters: Counters) -> None:
+    def update_run(self, run_id: int, counters: Counters, *, fields: FieldCounts | None = None) -> None:
         """Save a running crawl's counters, so a killed crawl still shows how far it got."""
         with self._transaction():
             self.db["crawl_runs"].update(run_id, _counter_values(counters))
+            self._write_fields(run_id, fields or {})
 
     @translated
     def finish_run(
-        self, run_id: int, counters: Counters, *, status: str, now: datetime, message: str = ""
+        self,
+        run_id: int,
+        counters: Counters,
+        *,
+        status: str,
+        now: datetime,
+        message: str = "",
+        fields: FieldCounts | None = None,
     ) -> None:
         with self._transaction():
             self.db["crawl_runs"].update(
@@ -90,14 +123,56 @@ class RunsMixin(Database):
                 {**_counter_values(counters), "status": status, "finished": iso_utc(now),
                  "message": message},
             )  # fmt: skip
+            self._write_fields(run_id, fields or {})
+
+    def _write_fields(self, run_id: int, fields: FieldCounts) -> None:
+        self.db.conn.executemany(
+            "INSERT INTO crawl_run_fields (run_id, field, from_primary, from_fallback, missing)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, field) DO UPDATE SET"
+            " from_primary = excluded.from_primary, from_fallback = excluded.from_fallback,"
+            " missing = excluded.missing",
+            [(run_id, name, int(counts.get("primary", 0)), int(counts.get("fallback", 0)),
+              int(counts.get("missing", 0))) for name, counts in fields.items()],
+        )  # fmt: skip
 
     @translated
     def runs(self, limit: int = 20) -> list[CrawlRun]:
-        """The most recent runs, newest first."""
+        """The most recent runs, newest first, each with its field coverage."""
         rows = self.db.conn.execute(
             f"SELECT {_RUN_COLUMNS} FROM crawl_history ORDER BY id DESC LIMIT ?", [limit]
-        )
-        return [CrawlRun(*row) for row in rows]
+        ).fetchall()
+        return self._with_fields([CrawlRun(*row) for row in rows])
+
+    def _with_fields(self, runs: list[CrawlRun]) -> list[CrawlRun]:
+        coverage: dict[int, dict[str, FieldCoverage]] = {}
+        for run_id, name, primary, fallback, missing in self.db.conn.execute(
+            "SELECT run_id, field, from_primary, from_fallback, missing FROM crawl_run_fields"
+            " WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, rowid",
+            [json.dumps([run.id for run in runs])],
+        ):
+            coverage.setdefault(run_id, {})[name] = FieldCoverage(primary, fallback, missing)
+        return [replace(run, fields=coverage.get(run.id, {})) for run in runs]
+
+    @translated
+    def recent_field_coverage(self, articles: int) -> dict[str, FieldCoverage]:
+        """Field coverage over the most recent crawls that extracted, together, at least
+        `articles` articles (all of them when there are fewer): by field."""
+        totals: dict[str, FieldCoverage] = {}
+        seen = 0
+        runs = self.db.conn.execute(
+            "SELECT run_id, max(from_primary + from_fallback + missing) FROM crawl_run_fields"
+            " GROUP BY run_id ORDER BY run_id DESC"
+        ).fetchall()
+        for run_id, extracted in runs:
+            if seen >= articles:
+                break
+            for name, primary, fallback, missing in self.db.conn.execute(
+                "SELECT field, from_primary, from_fallback, missing FROM crawl_run_fields WHERE run_id = ?",
+                [run_id],
+            ):
+                totals[name] = totals.get(name, FieldCoverage()) + FieldCoverage(primary, fallback, missing)
+            seen += extracted
+        return totals
 
     @translated
     def fail_running_runs(self, message: str, *, now: datetime) -> int:
@@ -140,4 +215,4 @@ class RunsMixin(Database):
         row = self.db.conn.execute(
             f"SELECT {_RUN_COLUMNS} FROM crawl_history WHERE status = 'ok' ORDER BY id DESC LIMIT 1"
         ).fetchone()
-        return CrawlRun(*row) if row else None
+        return self._with_fields([CrawlRun(*row)])[0] if row else None

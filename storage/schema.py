@@ -18,11 +18,15 @@ migration that drops and re-creates it.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 
+from core.bylines import parse_byline
+from core.model import CONTENT_FIELDS, content_digest
+
 APPLICATION_ID = 0x74696E74  # "tint": marks the file as a tintuc-feeds database
-VERSION = 3
+VERSION = 5
 
 SCHEMA = """
 -- One row per article of baotintuc.vn, keyed by the site's own id.
@@ -296,13 +300,84 @@ CHANGES += "".join(
 )
 
 
-# MIGRATIONS[n] is the SQL that takes a database at version n to version n + 1 (version 0 is an
-# empty file). Each runs in one transaction together with the version bump.
+# Bylines as written, and who they credit (issue #13): two columns, then every stored byline
+# parsed again (core.bylines) without fetching anything. The page's own text was not kept before
+# this version, so a stored byline is rebuilt from the names and agency the old parser stored
+# (its separators may differ from the page's); the next fetch of a page stores it as written.
+BYLINES = """
+ALTER TABLE articles ADD COLUMN byline TEXT NOT NULL DEFAULT '';      -- the credit line as written
+ALTER TABLE articles ADD COLUMN credit_role TEXT NOT NULL DEFAULT ''; -- its role, e.g. "Tin, ảnh"
+"""
+
+
+def reparse_bylines(conn: sqlite3.Connection) -> None:
+    """Version 4: add the byline columns, then parse every stored byline again."""
+    for statement in split_statements(BYLINES):
+        conn.execute(statement)
+    conn.row_factory = sqlite3.Row
+    try:
+        for row in conn.execute("SELECT * FROM articles").fetchall():
+            names = [name for name in json.loads(row["authors"] or "[]") if isinstance(name, str)]
+            agency = row["agency"]
+            byline = parse_byline(", ".join(names) + (f" ({agency})" if agency and names else agency))
+            content = {name: row[name] for name in CONTENT_FIELDS if name in row.keys()}
+            content |= _children(conn, row["site_id"])
+            content |= {"authors": list(byline.persons), "agency": byline.agency}
+            conn.execute(
+                "UPDATE articles SET authors = ?, agency = ?, credit_role = ?, byline = ?,"
+                " content_hash = ? WHERE site_id = ?",
+                [json.dumps(list(byline.persons), ensure_ascii=False), byline.agency, byline.role,
+                 byline.raw, content_digest(content), row["site_id"]],
+            )  # fmt: skip
+    finally:
+        conn.row_factory = None
+
+
+def _children(conn: sqlite3.Connection, site_id: str) -> dict[str, list]:
+    """An article's tags and images, as content_digest wants them."""
+    tags = [tag for (tag,) in conn.execute(
+        "SELECT tag FROM article_tags WHERE site_id = ? ORDER BY position", [site_id])]
+    images = [{"url": url, "caption": caption} for url, caption in conn.execute(
+        "SELECT url, caption FROM article_images WHERE site_id = ? ORDER BY position", [site_id])]
+    return {"tags": tags, "images": images}  # fmt: skip
+
+
+# Field coverage of each crawl (issue #13): for every field of the articles a crawl extracted,
+# how many got it from the first-choice source of the site's template, from a fallback, or not at
+# all (crawler/coverage.py). A primary share that drops means the site's markup changed.
+FIELD_COVERAGE = """
+CREATE TABLE crawl_run_fields (
+    run_id        INTEGER NOT NULL REFERENCES crawl_runs (id) ON DELETE CASCADE,
+    field         TEXT NOT NULL,      -- url, title, sapo, published, modified, category, tags, byline, body, lead_image
+    from_primary  INTEGER NOT NULL DEFAULT 0,  -- articles that got it from its first-choice source
+    from_fallback INTEGER NOT NULL DEFAULT 0,  -- … from another source (old template, meta, JSON-LD…)
+    missing       INTEGER NOT NULL DEFAULT 0,  -- … from no source at all
+    PRIMARY KEY (run_id, field)
+);
+
+-- Each crawl's field coverage, with the share of articles served by the primary source.
+CREATE VIEW field_coverage AS
+SELECT
+    r.id AS run_id,
+    r.started,
+    f.field,
+    f.from_primary,
+    f.from_fallback,
+    f.missing,
+    round(1.0 * f.from_primary / max(f.from_primary + f.from_fallback + f.missing, 1), 3) AS primary_share
+FROM crawl_run_fields AS f JOIN crawl_runs AS r ON r.id = f.run_id;
+"""
+
+
+# MIGRATIONS[n] takes a database at version n to version n + 1 (version 0 is an empty file): SQL,
+# or a function of the connection. Each runs in one transaction together with the version bump.
 Migration = str | Callable[[sqlite3.Connection], None]
 MIGRATIONS: dict[int, Migration] = {
     0: SCHEMA + FTS_SCHEMA,  # issue #2: the first schema
     1: VIEWS,  # issue #4: views that make the common questions one-liners
     2: CHANGES,  # issue #6: what changed since a given revision, for the feeds
+    3: reparse_bylines,  # issue #13: bylines as persons, agency and credit role
+    4: FIELD_COVERAGE,  # issue #13: which source gave each field, per crawl
 }
 
 

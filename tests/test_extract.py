@@ -7,7 +7,8 @@ import re
 import pytest
 
 from core.clock import id_time
-from crawler.extract import ExtractionError, extract_article, html_to_text
+from crawler.extract import ExtractionError, extract_article
+from crawler.htmlbody import html_to_text
 from crawler.urls import Site
 
 REAL_URL = "https://baotintuc.vn/the-gioi/ukraine-co-thu-tuong-moi-20260716171712046.htm"

@@ -83,7 +83,7 @@ def test_datasette_serves_every_table_and_view(server, crawled_db):
         assert tables["articles"] == len(store.article_ids())
     assert {"article_topics", "article_tags", "crawl_runs", "fetch_state"} <= set(tables)
     assert views == {"articles_flat", "topic_articles", "tagged_articles", "topic_month_counts",
-                     "crawl_history"}
+                     "crawl_history", "field_coverage"}
 
 
 def test_the_metadata_describes_the_tables_under_the_files_own_name(server):

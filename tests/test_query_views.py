@@ -21,7 +21,8 @@ from storage import Store
 from storage.schema import APPLICATION_ID, MIGRATIONS, VERSION
 
 VIEWS = ("articles_flat", "topic_articles", "tagged_articles", "topic_month_counts",
-         "crawl_history")
+         "crawl_history")  # what version 2 added
+ALL_VIEWS = (*VIEWS, "field_coverage")  # version 5 added field_coverage
 TABLES = ("articles", "article_topics", "article_tags", "article_images", "crawl_runs",
           "fetch_state", "crawl_frontier")
 
@@ -50,7 +51,8 @@ def make_v1_copy(source, target):
     conn.execute("PRAGMA user_version = 1")
     conn.execute("ATTACH DATABASE ? AS source", [str(source)])
     for table in TABLES:  # the articles insert trigger fills the full-text index
-        conn.execute(f"INSERT INTO main.{table} SELECT * FROM source.{table}")
+        columns = ", ".join(row[1] for row in conn.execute(f"PRAGMA main.table_info({table})"))
+        conn.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM source.{table}")
     conn.execute("DETACH DATABASE source")
     conn.close()
 
@@ -79,13 +81,16 @@ def test_a_version_1_store_migrates_to_version_2_with_its_data_intact(crawled_db
     make_v1_copy(crawled_db, old)
     conn = sqlite3.connect(old)
     assert rows(conn, "PRAGMA user_version") == [(1,)] and schema_objects(conn, "view") == {}
-    before = {table: rows(conn, f"SELECT * FROM {table} ORDER BY 1, 2") for table in TABLES}
+    columns = {table: ", ".join(row[1] for row in conn.execute(f"PRAGMA table_info({table})")) for table in TABLES}
+    before = {table: rows(conn, f"SELECT {columns[table]} FROM {table} ORDER BY 1, 2") for table in TABLES}
     conn.close()
 
     with Store.open(old) as migrated:
         assert migrated.schema_version == VERSION
         conn = migrated.db.conn
-        after = {table: rows(conn, f"SELECT * FROM {table} ORDER BY 1, 2") for table in TABLES}
+        # Every column of version 1 as it was (later versions add columns, and version 4
+        # re-derives bylines: these articles were stored with bylines parsed the current way).
+        after = {table: rows(conn, f"SELECT {columns[table]} FROM {table} ORDER BY 1, 2") for table in TABLES}
         assert after == before and all(before.values())
         assert migrated.integrity_check() == "ok"
         assert rows(conn, "PRAGMA foreign_key_check") == []
@@ -102,7 +107,7 @@ def test_a_migrated_store_has_exactly_the_views_of_a_new_one(crawled_db, tmp_pat
     migrated, new = sqlite3.connect(tmp_path / "v1.db"), sqlite3.connect(tmp_path / "new.db")
     for kind in ("table", "index", "trigger", "view"):
         assert schema_objects(migrated, kind) == schema_objects(new, kind), kind
-    assert sorted(schema_objects(new, "view")) == sorted(VIEWS)
+    assert sorted(schema_objects(new, "view")) == sorted(ALL_VIEWS)
 
 
 def test_migrating_twice_changes_nothing(crawled_db, tmp_path):

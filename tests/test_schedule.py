@@ -34,3 +34,11 @@ def test_a_cron_schedule_resumes_at_its_next_time():
     schedule = parse_schedule("0 * * * *")  # every hour, Vietnam time
     now = NOW + timedelta(minutes=7)
     assert schedule.first_run(now - timedelta(minutes=5), now) == datetime(2026, 11, 28, 6, 0, tzinfo=timezone.utc)
+
+
+def test_after_failed_crawls_the_next_try_comes_sooner_then_less_soon():
+    from scheduler.schedule import retry_delay
+
+    period = 30 * 60
+    assert [retry_delay(n, period).total_seconds() / 60 for n in range(1, 8)] == [1, 2, 4, 8, 16, 30, 30]
+    assert retry_delay(1000, period).total_seconds() == period  # never later than the schedule

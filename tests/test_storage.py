@@ -15,6 +15,7 @@ from core.feed_types import FeedFilter
 from core.model import Article, Image, TopicMatch
 from storage import (
     DatabaseBusyError,
+    FieldCoverage,
     FrontierEntry,
     InvalidDataError,
     SaveOutcome,
@@ -252,6 +253,7 @@ VERBS = {
     "record_failed_run": lambda s: s.record_failed_run("http://x", started=T0, now=T0, message="x"),
     "failed_runs_in_a_row": lambda s: s.failed_runs_in_a_row(),
     "last_successful_run": lambda s: s.last_successful_run(),
+    "recent_field_coverage": lambda s: s.recent_field_coverage(50),
     "optimize": lambda s: s.optimize(),
     "backup_to": lambda s: s.backup_to(s.path + ".copy"),
     "integrity_check": lambda s: s.integrity_check(),
@@ -331,3 +333,18 @@ SHIPPED = {
 @pytest.mark.parametrize("version", sorted(SHIPPED))
 def test_shipped_migrations_never_change(version):
     assert hashlib.sha256(MIGRATIONS[version].encode()).hexdigest() == SHIPPED[version]
+
+
+def test_a_runs_field_coverage_is_kept_with_it_and_summed_over_recent_runs(store):
+    first = store.start_run("http://x", now=T0)
+    store.finish_run(first, {"pages": 3}, status="ok", now=T0,
+                     fields={"byline": {"primary": 30}, "title": {"primary": 30}})
+    second = store.start_run("http://x", now=T0 + timedelta(hours=1))
+    store.update_run(second, {"pages": 1}, fields={"byline": {"primary": 2, "fallback": 5}})
+    store.finish_run(second, {"pages": 2}, status="ok", now=T0 + timedelta(hours=1),
+                     fields={"byline": {"primary": 3, "fallback": 15, "missing": 2}, "title": {"primary": 20}})
+    assert store.runs(1)[0].fields["byline"] == FieldCoverage(3, 15, 2)
+    recent = store.recent_field_coverage(articles=10)  # the newest run has 20: enough
+    assert recent["byline"] == FieldCoverage(3, 15, 2) and recent["byline"].primary_share == 0.15
+    everything = store.recent_field_coverage(articles=40)
+    assert everything["byline"] == FieldCoverage(33, 15, 2) and everything["title"] == FieldCoverage(50, 0, 0)

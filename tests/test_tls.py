@@ -31,7 +31,9 @@ from scrapy.utils.test import get_crawler
 from crawler.run import crawl_settings
 from crawler.spiders.baotintuc import BaotintucSpider
 
-settings = crawl_settings(db_path=":memory:", site_url="https://baotintuc.vn").copy_to_dict()
+import tempfile
+db = tempfile.mkdtemp(prefix="tintuc-tls-") + "/t.db"  # the crawl's lock and store go there
+settings = crawl_settings(db_path=db, site_url="https://baotintuc.vn").copy_to_dict()
 crawler = get_crawler(BaotintucSpider, settings)
 factory = _load_context_factory_from_settings(crawler)
 factory.creatorForNetloc(b"baotintuc.vn", 443)  # the public path a fetch takes

@@ -6,19 +6,16 @@ file, so a service manager can configure the program without a command line.
 
 from __future__ import annotations
 
-import logging
-
 import click
 
 from tintuc import __version__
 from tintuc.config import ConfigError, default_map, load_config
 from tintuc.crawl_commands import crawl_command, reclassify_command, runs_command
+from tintuc.extract_command import extract_command
 from tintuc.feed_commands import feeds_command, serve_command
+from tintuc.logs import setup_logging
 from tintuc.query_commands import browse_command, export_command, search_command, stats_command
 from tintuc.service_command import run_command
-
-# Loggers of our own packages: their progress is shown at INFO; other libraries only with -v.
-OWN_LOGGERS = ("core", "crawler", "storage", "feeds", "scheduler", "tintuc")
 
 
 @click.group()
@@ -46,6 +43,7 @@ for command in (
     crawl_command,
     runs_command,
     reclassify_command,
+    extract_command,
     run_command,
     feeds_command,
     serve_command,
@@ -55,24 +53,6 @@ for command in (
     browse_command,
 ):
     cli.add_command(command)
-
-
-def setup_logging(verbose: int) -> None:
-    """Our own progress at INFO; other libraries' chatter only with -v (-vv: debug).
-
-    A filter on the handler rather than logger levels, because Scrapy resets its loggers'
-    levels when a crawl starts.
-    """
-    library_level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
-
-    def keep(record: logging.LogRecord) -> bool:
-        own = record.name.split(".")[0] in OWN_LOGGERS
-        return own or record.levelno >= library_level
-
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(keep)
-    logging.basicConfig(level=logging.DEBUG if verbose >= 2 else logging.INFO, handlers=[handler])
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import asdict
 
 import click
@@ -56,7 +55,7 @@ def crawl_command(db: str, site_url: str, max_pages: int, delay: float, concurre
         f"{run.failures} failures, {run.extraction_failures} extraction failures"
     )
     if run.status != "ok":
-        sys.exit(1)
+        raise click.ClickException(f"crawl {run.status}: {run.message or 'see the log above'}")
 
 
 @click.command("reclassify")
@@ -92,9 +91,21 @@ def runs_command(db: str, limit: int, as_json: bool) -> None:
     for run in runs:
         if as_json:
             click.echo(json.dumps(asdict(run), ensure_ascii=False))
-        else:
-            click.echo(
-                f"#{run.id} {run.started} {run.status:<11} pages={run.pages} "
-                f"304={run.not_modified} new={run.articles_new} updated={run.articles_updated} "
-                f"failures={run.failures}+{run.extraction_failures} {run.message}"
-            )
+            continue
+        click.echo(
+            f"#{run.id} {run.started} {run.status:<11} pages={run.pages} "
+            f"304={run.not_modified} new={run.articles_new} updated={run.articles_updated} "
+            f"failures={run.failures}+{run.extraction_failures} {run.message}"
+        )
+        if run.fields:
+            click.echo(f"    fields: {field_summary(run.fields)}")
+
+
+def field_summary(fields: dict) -> str:
+    """`all 40 articles from their primary sources`, or the fields that were not, e.g.
+    `byline 3/40 primary (37 fallback)`."""
+    articles = max(counts.articles for counts in fields.values())
+    off = [f"{name} {counts.primary}/{counts.articles} primary ({counts.fallback} fallback"
+           + (f", {counts.missing} missing" if counts.missing else "") + ")"
+           for name, counts in fields.items() if name != "modified" and counts.primary < counts.articles]
+    return "; ".join(off) or f"every field of the {articles} articles from its primary source"

@@ -30,19 +30,23 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.httpobj import urlparse_cached
 from twisted.python.failure import Failure
 
 from core.text import clean_line
 from crawler import selectors as css
 from crawler.classify import load_rules
+from crawler.coverage import field_outcomes
 from crawler.encoding import decode_page, looks_truncated
-from crawler.extensions import CrawlRunExtension
-from crawler.extract import ExtractionError, extract_article
+from crawler.extensions import LAST_FAILURE_STAT, CrawlRunExtension
+from crawler.extract import ExtractionError, extract
 from crawler.fetchstate import header
 from crawler.focus import context_bonus, memoised_topic_hint, page_on_topic, priority
 from crawler.items import ArticleItem, PageItem
+from crawler.listing import extract_listing
 from crawler.memory import CrawlMemory
 from crawler.middlewares import BudgetSpent, RetryLater
+from crawler.network import describe_failure
 from crawler.policy import is_due
 from crawler.urls import (
     RSS_INDEX_PATH,
@@ -186,9 +190,10 @@ class BaotintucSpider(scrapy.Spider):
             logger.info("not fetched %s: %s", failure.request.url, failure.getErrorMessage())
             return  # robots.txt or off-site: a decision, not a failure
         if failure.check(HttpError):
-            reason = f"HTTP {failure.value.response.status}"
+            reason = f"{self.site.host} answered HTTP {failure.value.response.status}"
         else:
-            reason = failure.getErrorMessage()
+            reason = describe_failure(failure.value, urlparse_cached(failure.request).netloc)
+        self.crawler.stats.set_value(LAST_FAILURE_STAT, reason)
         logger.warning("failed %s: %s (kept for the next crawl)", failure.request.url, reason)
 
     # -- callbacks -------------------------------------------------------------------------------
@@ -212,14 +217,16 @@ class BaotintucSpider(scrapy.Spider):
             return
         parsed = Selector(text=page)  # once, for the article and for its links
         try:
-            article = extract_article(page, response.url, site=self.site, parsed=parsed)
+            extraction = extract(page, response.url, site=self.site, parsed=parsed)
         except ExtractionError as error:
             CrawlRunExtension.of(self.crawler).count("extraction_failures")
             logger.warning("extraction failed: %s", error)
             yield self._page_item(response, relevant_links=0)
             return
+        article = extraction.article
         yield ArticleItem(
             article=article,
+            fields=field_outcomes(extraction),
             fetched_url=response.meta["canonical"],
             fetched_at=self._now(),
             etag=header(response, "ETag"),
@@ -238,10 +245,8 @@ class BaotintucSpider(scrapy.Spider):
         # Go one page deeper only while the page's own items include an article no earlier
         # crawl met. Not any link: the "latest news" boxes show the newest articles on every
         # page, which would send each crawl after new articles to the depth limit.
-        listed = parsed.css(", ".join(css.LISTING_ITEMS))
-        listed_ids = {article_id(target[0]) for href in listed.css("a::attr(href)").getall()
-                      if (target := self._resolve(href, response.url))}
-        fresh = bool(listed_ids - {None} - self.memory.seen)
+        listing = extract_listing(page, response.url, site=self.site, parsed=parsed)
+        fresh = bool({item.site_id for item in listing.items} - self.memory.seen)
         limit = self.max_tag_pages if kind is Kind.TAG else self.max_listing_pages
         if fresh and page_number(response.url) < limit:
             url = next_page(response.meta["canonical"])
