@@ -28,12 +28,15 @@ from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .corpus import VN_TZ, ReplicaArticle, load_corpus
 from .faults import Fault, FaultMatch, FaultPlan
 from .routes import Response, Robots, decode_path, resolve
-from .site import SMALL_LAYOUT, Content, Layout, SiteState
+from .site import REAL_LAYOUT, SMALL_LAYOUT, Content, Layout, SiteState
+
+if TYPE_CHECKING:
+    from .simulated import Simulation
 
 __all__ = ["RequestRecord", "ReplicaSite"]
 
@@ -106,6 +109,7 @@ class ReplicaSite:
         max_requests: int | None,
     ) -> None:
         self._content = content
+        self.simulation: Simulation | None = None
         self._robots = Robots()
         self._lock = threading.Lock()
         # The request log; a long-running server bounds it (max_requests: the newest kept).
@@ -120,6 +124,44 @@ class ReplicaSite:
         # and rendering are pure, so a page renders once per view (see _plain_answer).
         self._rendered: tuple[SiteState, Robots, dict[str, _Rendered]] | None = None
         self._rendered_bytes = 0
+
+    @classmethod
+    def simulated(
+        cls,
+        articles: int = 50_000,
+        seed: int = 1,
+        *,
+        end: datetime | None = None,
+        years: float = 10.0,
+        clock: Clock | None = None,
+        corpus: bool = True,
+        shared_dir: Path | str | None = None,
+        layout: Layout = REAL_LAYOUT,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: ssl.SSLContext | None = None,
+        max_requests: int | None = None,
+    ) -> ReplicaSite:
+        """A site at the real one's scale: ``articles`` generated articles published over
+        ``years`` years up to ``end`` (default ``simulated.DEFAULT_END``), deterministic from
+        ``seed``, plus the hand-written corpus when ``corpus``; the real page sizes.
+
+        What is visible follows ``clock`` (default: the real time, after ``DEFAULT_END``, so
+        everything): pass a ``ManualClock`` or ``FastClock`` (``replica.clock``) to watch news
+        arrive. The ground truth is :attr:`simulation` (:class:`simulated.Simulation`).
+        """
+        from .simulated import generate
+
+        simulation = generate(
+            articles, seed, end=end, years=years, corpus=corpus, shared_dir=shared_dir
+        )
+        site = cls.__new__(cls)
+        site._setup(
+            simulation.content(layout),
+            host=host, port=port, clock=clock, tls=tls, max_requests=max_requests,
+        )
+        site.simulation = simulation
+        return site
 
     # -- lifecycle ---------------------------------------------------------------------------
 
