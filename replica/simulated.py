@@ -13,8 +13,8 @@ same ids, times, texts and tags, on any machine. The generation:
   a slow growth over the years, the Tết holiday (half the news), and day-to-day noise
   (log-normal, σ = 0.25); the counts add up to ``articles`` exactly.
 - **Hours** (Vietnam time): busy 7–11 h and 14–18 h, few at night (:data:`HOUR_WEIGHTS`). An
-  article's id is its creation time (``yyyyMMddHHmmssfff``); it is published (and visible) a
-  few minutes later, on a whole minute, as on the real site.
+  article's id is its creation time (``yyyyMMddHHmmssfff``); it is published (and visible) on a
+  whole minute 0–20 minutes later (median 3), as on the real site.
 - **Topics**: exactly :data:`SHARES` of the articles (environment only, Vietnam–Japan only,
   both) are relevant; the rest are not. A story family (``simtext.py``) is drawn for each
   article within its topic class (seasonal families weigh more in their months), then a
@@ -427,7 +427,7 @@ def _schedule(
         for offset in stamps:
             created = midnight + timedelta(seconds=offset)
             created = created.replace(microsecond=created.microsecond // 1000 * 1000)
-            delay = 1 + int(master.expovariate(1 / 4))  # minutes: 1, often 2–5, rarely 20
+            delay = 1 + min(int(master.expovariate(1 / 4)), 19)  # minutes: mostly 1–5, ≤ 20
             published = (created + timedelta(minutes=delay)).replace(second=0, microsecond=0)
             if published > latest:
                 published = latest.replace(second=0, microsecond=0)
