@@ -96,7 +96,8 @@ def structure(doc: lxml.html.HtmlElement) -> dict[str, object]:
         "newsest": len(doc.cssselect("ul.list-newsest > li.item > div.item-info > a.title > h3")),
         "newsest thumbs": len(doc.cssselect("ul.list-newsest > li.item > a.thumb > img")),
         "newsest summaries": len(doc.cssselect("ul.list-newsest > li.item p.des")),
-        "active": [(a.text, a.get("href")) for a in pagination if "active" in (a.get("class") or "")],
+        "active": [(a.text, a.get("href")) for a in pagination
+                   if "active" in (a.get("class") or "")],
         "last link": pagination[-1].text if pagination else None,
         "boxes": len(doc.cssselect("div.right-bar li.boxnews-item")) > 0,
         "by date": len(doc.cssselect("div.boxbydate select#ddNgay")),
@@ -104,7 +105,7 @@ def structure(doc: lxml.html.HtmlElement) -> dict[str, object]:
     }
 
 
-# -- listings -----------------------------------------------------------------------------------
+# -- listings --------------------------------------------------------------------------------------
 
 
 def test_page_one_has_the_real_listings_structure(big: SiteState) -> None:
@@ -182,7 +183,7 @@ def test_the_featured_pick_is_not_simply_the_newest(big: SiteState) -> None:
     assert set(featured) <= set(newest[:16])
 
 
-# -- the category tree ------------------------------------------------------------------------------
+# -- the category tree -----------------------------------------------------------------------------
 
 
 def test_the_category_tree_is_the_real_menus(corpus) -> None:
@@ -194,7 +195,8 @@ def test_the_category_tree_is_the_real_menus(corpus) -> None:
             parent = categories[category.parent]
             assert not parent.parent  # two levels
             # A sub-category's key carries its parent's id, but for one quirk of the real menu.
-            assert category.parent_id == parent.cat_id or category.key == "chinh-sach-bhxh-bhyt-591ct128"
+            quirk = category.key == "chinh-sach-bhxh-bhyt-591ct128"
+            assert category.parent_id == parent.cat_id or quirk
         else:
             assert category.parent_id == 0
     assert sum(c.rss for c in categories.values()) + 1 == 23  # with /tin-moi-nhat.rss
@@ -212,7 +214,7 @@ def test_a_listing_alias_serves_the_listing_with_its_canonical_url(big: SiteStat
     assert "/hoi-dap-607ct475.htm" in hrefs(doc, "ul.list-navbar a")  # as the real menu links it
 
 
-# -- tag pages and day archives -----------------------------------------------------------------------
+# -- tag pages and day archives --------------------------------------------------------------------
 
 
 def test_tag_pages_paginate_without_a_lead_block(big: SiteState) -> None:
@@ -261,7 +263,7 @@ def test_day_archives_paginate_when_the_layout_says_so(corpus) -> None:
     assert hrefs(first, "ul.list-pagination a")[-1] == base + "/trang-2.htm"
 
 
-# -- the publishing clock ---------------------------------------------------------------------------
+# -- the publishing clock --------------------------------------------------------------------------
 
 
 def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
