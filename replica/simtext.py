@@ -104,13 +104,19 @@ class Family:
 _WHERE_SAID = (" [Đây là nội dung được nêu tại|Thông tin được đưa ra tại|Đó là nhận định tại] "
                "[hội thảo|hội nghị|buổi làm việc|cuộc họp báo] [tổ chức ở|diễn ra tại] {city} "
                "ngày {d}/{m}.")
-"""Appended to a sapo without slots, so that summaries vary as much as the news does."""
+_WHERE_REPORTED = (" [Thông tin|Số liệu] được [hãng thông tấn|báo chí] {country} đăng tải "
+                   "ngày {d}/{m}.")
+"""Appended to a sapo without slots, so that summaries vary as much as the news does: where it
+was said (in Vietnam), or for news from abroad where it was reported (neither in Vietnam nor in
+Japan, so that a Japan-only story never names Vietnam)."""
+_ABROAD = {"trap_japan_only", "world_env", "oddities", "files", "science"}
 
 
 def F(name: str, topics: str, cats: str, titles: list[str], sapos: list[str],
       paragraphs: list[str], **extra: object) -> Family:
     if name != "writing":
-        sapos = [s if "{" in s else s + _WHERE_SAID for s in sapos]
+        tail = _WHERE_REPORTED if name in _ABROAD else _WHERE_SAID
+        sapos = [s if "{" in s else s + tail for s in sapos]
     return Family(
         name=name,
         topics=frozenset(t for t in topics.split() if t),
