@@ -47,6 +47,7 @@ VN_TZ = timezone(timedelta(hours=7), "ICT")
 
 LAYOUTS = frozenset({"current", "old"})
 TOPICS = frozenset({"environment", "vietnam-japan"})
+MENUS = ("nav", "more", "none")
 
 _HERE = Path(__file__).resolve().parent
 _KEY_RE = re.compile(r"^(?P<slug>[A-Za-z0-9-]+?)-(?P<cat_id>\d+)ct(?P<parent_id>\d+)$")
@@ -76,6 +77,8 @@ class Category:
 
     ``key`` is the listing slug the site spells ``<slug>-<catId>ct<parentId>`` (listing URL
     ``/<key>.htm``); ``path`` is the first segment of article URLs, which may differ from it.
+    ``aliases`` are other listing keys serving the same listing (the menu links the first);
+    ``menu`` says where the menu shows it: ``nav`` (the bar), ``more`` (the "…" list), ``none``.
     """
 
     key: str
@@ -83,6 +86,8 @@ class Category:
     path: str
     parent: str = ""
     rss: bool = False
+    aliases: tuple[str, ...] = ()
+    menu: str = "nav"
 
     @property
     def _parts(self) -> re.Match[str]:
@@ -215,11 +220,16 @@ def load_categories(path: Path | str) -> dict[str, Category]:
                 path=entry["path"],
                 parent=entry.get("parent", ""),
                 rss=bool(entry.get("rss", False)),
+                aliases=tuple(entry.get("aliases", ())),
+                menu=entry.get("menu", "nav"),
             )
         except KeyError as exc:
             raise CorpusError(f"{path}: a [[category]] lacks {exc.args[0]!r}") from None
-        if not _KEY_RE.match(category.key):
-            raise CorpusError(f"{path}: key {category.key!r} is not <slug>-<catId>ct<parentId>")
+        for key in (category.key, *category.aliases):
+            if not _KEY_RE.match(key):
+                raise CorpusError(f"{path}: key {key!r} is not <slug>-<catId>ct<parentId>")
+        if category.menu not in MENUS:
+            raise CorpusError(f"{path}: {category.key}: menu {category.menu!r} not in {MENUS}")
         categories[category.key] = category
     for category in categories.values():
         if category.parent and category.parent not in categories:

@@ -42,7 +42,14 @@ from urllib.parse import parse_qs, urlsplit
 from . import render
 from .corpus import VN_TZ, Category, ReplicaArticle
 from .routes import HTML, Response, decode_path
-from .site import SiteState, newest_modified, normalize_tag, paginate, tag_keyword
+from .site import (
+    SiteState,
+    newest_modified,
+    normalize_tag,
+    paginate,
+    paginate_listing,
+    tag_keyword,
+)
 
 __all__ = [
     "CHAOS_KINDS",
@@ -352,8 +359,9 @@ _SYNTHETIC_EPOCH = datetime(2015, 1, 1, 8, 0, tzinfo=VN_TZ)
 @dataclass(frozen=True)
 class EndlessPagination(Fault):
     """Pagination that never ends (a CMS that renders any page number): a category or tag
-    page ``…/trang-N.htm`` past the last one is a full listing of ``PER_PAGE`` articles never
-    seen before, with pagination up to N+1, instead of the empty list.
+    page ``…/trang-N.htm`` past the last one is a full page (``Layout.per_page`` or
+    ``tag_page`` articles) never seen before, with pagination up to N+1, instead of the empty
+    list.
 
     The articles sit in the listing's category (a tag page: the first top-level one) and have
     17-digit ids derived from N and the listing (dated back from 2015-01-01, an hour per page,
@@ -371,7 +379,9 @@ class EndlessPagination(Fault):
             return None
         category, keyword, page = found
         base = f"/tags/{keyword}" if keyword else f"/{category.key}"
-        items = _synthetic_articles(category, base, page)
+        layout = state.layout
+        count = layout.tag_page if keyword else layout.per_page
+        items = _synthetic_articles(category, base, page, count)
         if keyword:
             body = render.render_tag_page(state, keyword, page, items, page + 1)
         else:
@@ -395,14 +405,20 @@ class EndlessPagination(Fault):
         else:
             return None
         page = int(match["page"])
-        _, pages = paginate(items, page, render.PER_PAGE)
+        layout = state.layout
+        if keyword:
+            _, pages = paginate(items, page, layout.tag_page)
+        else:
+            _, pages = paginate_listing(items, page, layout.first_page, layout.per_page)
         return (category, keyword, page) if page > pages else None
 
 
-def _synthetic_articles(category: Category, base: str, page: int) -> tuple[ReplicaArticle, ...]:
+def _synthetic_articles(
+    category: Category, base: str, page: int, count: int
+) -> tuple[ReplicaArticle, ...]:
     millis = zlib.crc32(base.encode("utf-8")) % 1000
     articles = []
-    for index in range(1, render.PER_PAGE + 1):
+    for index in range(1, count + 1):
         published = _SYNTHETIC_EPOCH - timedelta(hours=page, minutes=index)
         articles.append(
             ReplicaArticle(

@@ -18,7 +18,7 @@ import html
 import json
 import re
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from email.utils import format_datetime
 from html.entities import codepoint2name
 from urllib.parse import quote
@@ -32,6 +32,8 @@ __all__ = [
     "image_url",
     "render_article",
     "render_home",
+    "day_path",
+    "render_day_archive",
     "render_listing",
     "render_not_found",
     "render_rss_feed",
@@ -41,8 +43,9 @@ __all__ = [
 ]
 
 PER_PAGE = 8
-"""Articles per listing page (focus block included). The real count is unknown (≈20 in 2020);
-a small page makes pagination happen with a small corpus."""
+"""Articles per list page of the hand-written replica (``site.SMALL_LAYOUT``; the lead block
+included): a small page makes pagination happen with a small corpus. The real sizes (24 on a
+listing's page 1, 20 after) are ``site.REAL_LAYOUT``, which the simulated site uses."""
 
 RELATED_COUNT = 3
 BOX_COUNT = 5
@@ -212,14 +215,21 @@ def _viewstate(seed: str) -> str:
     return "/wEPDwUJ" + digest[:48]
 
 
+def _menu_href(category: Category) -> str:
+    """The menu's link: the first alias when there is one (the real menu links
+    ``/hoi-dap-607ct475.htm`` for the listing whose own links say ``don-thu-ban-doc-607ct475``)."""
+    return f"/{category.aliases[0]}.htm" if category.aliases else category.listing_path
+
+
 def _menu(state: SiteState) -> str:
     items = []
-    for index, top in enumerate(state.top_level()):
+    nav = [c for c in state.top_level() if c.menu == "nav"]
+    for index, top in enumerate(nav):
         label = top.name if index == 0 else top.name.upper()
         subs = "".join(
             f"""
                             <li>
-                                <a title="{attr(child.name)}" href="{child.listing_path}">
+                                <a title="{attr(child.name)}" href="{_menu_href(child)}">
                                     <span class="txt">{esc(child.name)}
                                     </span>
                                 </a>
@@ -229,8 +239,24 @@ def _menu(state: SiteState) -> str:
         items.append(
             f"""
                     <li class="nav-item">
-                        <a href="{top.listing_path}" title="{attr(label)}" id="menu_{top.cat_id}">{esc(label)}</a>
+                        <a href="{_menu_href(top)}" title="{attr(label)}" id="menu_{top.cat_id}">{esc(label)}</a>
                         <ul class="droplist-info">{subs}
+                        </ul>
+                    </li>"""
+        )
+    more = "".join(
+        f"""
+                            <li><a href="{_menu_href(c)}" title="{attr(c.name)}">{esc(c.name)}</a></li>"""
+        for c in state.top_level()
+        if c.menu == "more"
+    )
+    if more:
+        items.append(
+            f"""
+                    <li class="nav-item">
+                        <a href="javascript:void(0)" class="show-more-mn" rel="nofollow">…</a>
+                        <ul class="menu_list">{more}
+                            <li><a href="/anh.htm" title="ẢNH">ẢNH</a></li>
                         </ul>
                     </li>"""
         )
@@ -289,8 +315,18 @@ def _footer(state: SiteState) -> str:
                     <a href="{top.listing_path}" title="{attr(top.name.upper())}">{esc(top.name.upper())}</a>
                 </li>"""
         for top in state.top_level()
+        if top.menu == "nav"
     )
-    return f"""
+    # Listings outside the menu are linked from a box heading (as "Sản phẩm - Dịch vụ" is).
+    boxes = "".join(
+        f"""
+<div class="box-sp">
+        <h2><span class="txt"><a href="{top.listing_path}">{esc(top.name)}</a></span></h2>
+</div>"""
+        for top in state.top_level()
+        if top.menu == "none"
+    )
+    return f"""{boxes}
 <div class="footer">
     <div class="navbar">
         <div class="navbar_wrapper w1040">
@@ -327,8 +363,11 @@ def _page(
     hidden: Sequence[tuple[str, str]],
     main: str,
 ) -> str:
-    parts = (_head(title, meta, tail), _form_open(action, hidden), _header(state), main)
-    return crlf("".join(parts) + _footer(state))
+    memo = state.content.memo  # the menu and footer depend on the categories only
+    header = memo.get("header") or memo.setdefault("header", _header(state))
+    footer = memo.get("footer") or memo.setdefault("footer", _footer(state))
+    parts = (_head(title, meta, tail), _form_open(action, hidden), header, main, footer)
+    return crlf("".join(parts))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -701,7 +740,7 @@ def _pick_widget(
 
 
 def _current_main(state: SiteState, article: ReplicaArticle) -> str:
-    ranked = state.related(article)
+    ranked = state.related(article, RELATED_COUNT + 1)
     related = ranked[:RELATED_COUNT]
     widget = _pick_widget(state, article, ranked)
     category = article.category
@@ -821,90 +860,259 @@ def render_article(state: SiteState, article: ReplicaArticle) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+def _item_link(article: ReplicaArticle, heading: str) -> str:
+    return (
+        f'<a href="{attr(article.path)}" title="{attr(article.title)}" class="title">\n'
+        f"                                <{heading}>{esc(article.title)}</{heading}>\n"
+        "                            </a>"
+    )
+
+
+def _thumb_link(article: ReplicaArticle, width: int) -> str:
+    return (
+        f'<a href="{attr(article.path)}" title="{attr(article.title)}" class="thumb">\n'
+        f'                            <img src="{attr(thumb_url(article, width))}" '
+        f'alt="{double_escaped_alt(article.title)}" />\n'
+        "                        </a>"
+    )
+
+
 def _list_item(article: ReplicaArticle) -> str:
+    """An item of ``ul.list-newsest``: thumbnail link, title link, summary (``p.des``), and
+    the (empty) ``ul.ul-relation``, as on the real listing; no time is shown."""
     return f"""
-                <li class="item">
-                    <a href="{attr(article.path)}" title="{attr(article.title)}" class="thumb">
-                        <img src="{attr(thumb_url(article, 260))}" alt="{double_escaped_alt(article.title)}" />
-                    </a>
-                    <h3>
-                        <a href="{attr(article.path)}" title="{attr(article.title)}">{esc(article.title)}</a>
-                    </h3>
-                    <span class="time">{short_date(article.published)}</span>
-                    <p class="des">{esc(article.sapo)}</p>
-                </li>"""
+                    <li class="item">
+                        {_thumb_link(article, 260)}
+                        <div class="item-info">
+                            {_item_link(article, "h3")}
+                            <p class="des">
+                                {esc(article.sapo)}
+                            </p>
+                        </div>
+                        <ul class="ul-relation">
+                        </ul>
+                    </li>"""
 
 
-def _focus(articles: Sequence[ReplicaArticle]) -> str:
-    """The featured block heading page 1 (its items are not repeated in the list below)."""
-    blocks = "".join(
+def _focus(featured: Sequence[ReplicaArticle]) -> str:
+    """``div.lc-top``: the lead item in ``#plhMain_ctl00_divFocus``, the next ones in
+    ``ul.list-ul`` (thumbnail and title, no summary). Empty without items."""
+    if not featured:
+        return ""
+    lead, *others = featured
+    small = "".join(
         f"""
-            <div class="{'focus-first' if index == 0 else 'focus-second'}">
-                <a href="{attr(a.path)}" title="{attr(a.title)}" class="thumb">
-                    <img src="{attr(thumb_url(a, 470 if index == 0 else 300))}" alt="{double_escaped_alt(a.title)}" />
-                </a>
-                <h2><a href="{attr(a.path)}" title="{attr(a.title)}">{esc(a.title)}</a></h2>
-                <span class="time">{short_date(a.published)}</span>
-                <p class="des">{esc(a.sapo)}</p>
-            </div>"""
-        for index, a in enumerate(articles)
+                    <li class="item">
+                        {_thumb_link(a, 260)}
+                        {_item_link(a, "h3")}
+                    </li>"""
+        for a in others
     )
     return f"""
-        <div id="plhMain_ctl00_divFocus" class="focus">{blocks}
-        </div>"""
+<div class="lc-top">
+    <div class="lct-left">
+        <div id="plhMain_ctl00_divFocus" class="newsest">
+                    {_thumb_link(lead, 600)}
+                    <div class="item-info">
+                        {_item_link(lead, "h2")}
+                        <p class="des">
+                            {esc(lead.sapo)}
+                        </p>
+                    </div>
+        </div>
+        <ul class="list-ul">{small}
+        </ul>
+    </div>
+    <div class="lct-right">
+        <div id="admzone483788"></div>
+    </div>
+</div>"""
+
+
+def _page_href(base: str, number: int) -> str:
+    return f"{base}.htm" if number == 1 else f"{base}/trang-{number}.htm"
 
 
 def _pagination(base: str, page: int, pages: int) -> str:
-    """``ul.list-pagination``: a window of page numbers, the current one ``a.active``."""
+    """``ul.list-pagination`` as on the real listing: ``li.pagination-item`` links, the
+    current page ``a.active`` with a ``javascript:void(0)`` link, up to five following pages
+    and a "Tiếp" link to the next page (up to two preceding pages: our choice). None past the
+    last page."""
     if page > pages:
         return ""
     items = []
-    for number in range(max(1, page - 2), min(pages, page + 2) + 1):
-        href = f"{base}.htm" if number == 1 else f"{base}/trang-{number}.htm"
-        active = ' class="active"' if number == page else ""
-        items.append(f'\n            <li><a href="{attr(href)}"{active}>{number}</a></li>')
+    for number in range(max(1, page - 2), min(pages, page + 5) + 1):
+        if number == page:
+            items.append(
+                f'<li class="pagination-item"><a class="active" href="javascript:void(0)">{number}</a></li>'
+            )
+        else:
+            href = attr(_page_href(base, number))
+            items.append(f'<li class="pagination-item"><a href="{href}">{number}</a></li>')
+    if page < pages:
+        href = attr(_page_href(base, page + 1))
+        items.append(f'<li class="pagination-item"><a href="{href}">Tiếp</a></li>')
     return f"""
-        <ul class="list-pagination">{"".join(items)}
-        </ul>"""
+<ul class="list-pagination">
+    {"".join(items)}
+</ul>"""
 
 
-def _listing_main(
+_BY_DATE = """
+            <div class="boxbydate">
+                Xem theo ngày:
+                <select id="ddNgay">
+                    <option value="0">[Ngày]</option>
+                </select>
+                <select id="ddThang">
+                    <option value="0">[Tháng]</option>
+                </select>
+                <select id="ddNam">
+                    <option value="0">[Năm]</option>
+                </select>
+                <input id="btnViewByDate" value="xem" type="button" />
+            </div>"""
+"""The "view by date" form under a category's list; the site's script turns its day, month
+and year into ``/<key>/d<D>-<M>-<YYYY>.htm`` (docs/site.md §2)."""
+
+
+def _highlights_box(state: SiteState, category: Category) -> str:
+    """"Tin tiêu điểm": numbered title links of the section's highlights (not the listing's
+    own items, though they may overlap)."""
+    items = "".join(
+        f"""
+                <li class="boxnews-item">
+                    <span class="number">
+                        {number}
+                    </span>
+                    <a href="{attr(a.path)}" title="{attr(a.title)}" class="item_title_focus">
+                        <h4>{esc(a.title)}</h4>
+                    </a>
+                </li>"""
+        for number, a in enumerate(state.highlights(category, BOX_COUNT), start=1)
+    )
+    if not items:
+        return ""
+    return f"""
+<div class="boxnews">
+    <h2>Tin tiêu điểm</h2>
+    <ul class="list-boxnews">{items}
+    </ul>
+</div>
+"""
+
+
+def _list_right_bar(state: SiteState, category: Category | None) -> str:
+    """The right-hand boxes of a list page: the section's highlights (category pages) and
+    the site's most read; unlike article pages, no "tin mới nhất" box (the real listing has
+    none), so a list page changes only when its own items or the day's boxes do."""
+    highlights = _highlights_box(state, category) if category is not None else ""
+    return f"""
+<div class="right-bar">
+{highlights}{_most_read_box(state)}
+</div>"""
+
+
+def _list_main(
     state: SiteState,
     *,
     bar: str,
-    focus: Sequence[ReplicaArticle],
+    featured: Sequence[ReplicaArticle],
     items: Sequence[ReplicaArticle],
     pagination: str,
+    by_date: bool,
+    category: Category | None,
 ) -> str:
-    focus_html = _focus(focus) if focus else ""
+    """``div.list-content``: the section bar, the lead block (page 1 of a category listing
+    only), then ``div.lc-bottom``: the list, the pagination and the right-hand boxes."""
+    by_date_html = _BY_DATE if by_date else ""
     return f"""
-    <div class="list-content w1040">{bar}
-    <div class="lc-left">{focus_html}
+    <div class="list-content w1040">
+        {bar}{_focus(featured)}
+<div class="lc-bottom">
+    <div class="lcb-left">
+        <h2><span class="txt">tin mới</span></h2>
         <ul class="list-newsest">{"".join(_list_item(a) for a in items)}
-        </ul>{pagination}
+        </ul>
+        <div class="pagination">{by_date_html}
+            {pagination}
+        </div>
     </div>
-{_right_bar(state)}
+    {_list_right_bar(state, category)}
+</div>
     </div>
 """
 
 
+def _breadcrumb(name: str, url: str) -> str:
+    return f"""
+        <script type="application/ld+json">
+        {{
+          "@context": "http://schema.org",
+          "@type": "BreadcrumbList",
+          "itemListElement": [{{
+            "@type": "ListItem",
+            "position": 1,
+            "item": {{
+              "@id": "https://baotintuc.vn/",
+              "name": "Báo Tin Tức"
+            }}
+          }},{{
+            "@type": "ListItem",
+            "position": 2,
+            "item": {{
+             "@id": {_json(url)},
+              "name": {_json(name)}
+             }}
+          }}]
+        }}
+        </script>"""
+
+
 def _listing_page(
-    state: SiteState, *, title: str, description: str, canonical: str, main: str
+    state: SiteState,
+    *,
+    title: str,
+    description: str,
+    canonical: str,
+    main: str,
+    action: str = "./List.aspx",
+    hidden: Sequence[tuple[str, str]] = (),
 ) -> str:
+    """A list page's frame. As on the real listing, ``og:url`` names only the home page;
+    the canonical link is the page's own URL."""
     meta = (
         _site_meta(description)
-        + f'<meta property="og:url" content="{attr(canonical)}" />'
+        + '<meta property="og:type" content="website" />'
+        + f'<meta property="og:url" content="{SITE_ORIGIN}" />'
+        + f'<meta itemprop="url" content="{SITE_ORIGIN}" />'
         + f'<meta property="og:title" content="{attr(title)}" />'
+        + f'<meta property="og:description" content="{attr(description)}" />'
     )
     return _page(
         state,
         title=f"{title} | baotintuc.vn",
         meta=meta,
-        tail=f'\n    <link rel="canonical" href="{attr(canonical)}" />',
-        action="./List.aspx",
-        hidden=[("__VIEWSTATE", _viewstate(canonical))],
+        tail=f'\n<link rel="canonical" href="{attr(canonical)}" />',
+        action=action,
+        hidden=[*hidden, ("__VIEWSTATE", _viewstate(canonical))],
         main=main,
     )
+
+
+def _category_frame(category: Category, page: int) -> tuple[str, list[tuple[str, str]]]:
+    """The form action and hidden inputs of a category page (``List.aspx``)."""
+    action = (
+        f"./List.aspx?p={category.parent_id}&c={category.cat_id}&CatName={category.slug}"
+        f"&page={page}&PageType=2"
+    )
+    parent_id = category.parent_id or category.cat_id
+    hidden = [
+        ("hidParentId", str(parent_id)),
+        ("hidCatId", str(category.cat_id)),
+        ("catAllowAds", str(category.cat_id)),
+    ]
+    return action, hidden
 
 
 def render_listing(
@@ -914,23 +1122,71 @@ def render_listing(
     page_items: Sequence[ReplicaArticle],
     pages: int,
 ) -> str:
-    """A category listing page; on page 1 the first two items go to the focus block."""
-    focus, items = (page_items[:2], page_items[2:]) if page == 1 else ((), page_items)
+    """A category listing page (docs/site.md §6). Page 1: the lead item and ``focus - 1``
+    items in ``ul.list-ul`` (an editor's pick among the page's items: :meth:`SiteState.featured`),
+    the others in ``ul.list-newsest``, newest first. Later pages: the list only."""
+    featured = state.featured(page_items) if page == 1 else ()
+    chosen = {a.id for a in featured}
+    items = [a for a in page_items if a.id not in chosen]
     base = f"/{category.key}"
-    path = f"{base}.htm" if page == 1 else f"{base}/trang-{page}.htm"
-    main = _listing_main(
+    canonical = absolute(_page_href(base, page))
+    action, hidden = _category_frame(category, page)
+    main = _breadcrumb(category.name, absolute(category.listing_path)) + _list_main(
         state,
         bar=_section_bar(state, category),
-        focus=focus,
+        featured=featured,
         items=items,
         pagination=_pagination(base, page, pages),
+        by_date=True,
+        category=category,
     )
     return _listing_page(
         state,
         title=category.name,
         description=f"Tin tức {category.name} mới nhất trên baotintuc.vn",
-        canonical=absolute(path),
+        canonical=canonical,
         main=main,
+        action=action,
+        hidden=hidden,
+    )
+
+
+def day_path(category: Category, day: date, page: int = 1) -> str:
+    """``/<key>/d<D>-<M>-<YYYY>.htm`` (no zero padding), ``…/trang-N.htm`` for page N."""
+    return _page_href(f"/{category.key}/d{day.day}-{day.month}-{day.year}", page)
+
+
+def render_day_archive(
+    state: SiteState,
+    category: Category,
+    day: date,
+    page: int,
+    page_items: Sequence[ReplicaArticle],
+    pages: int | None,
+) -> str:
+    """A day archive: the category sub-tree's articles of one day, newest first, in the
+    listing's list markup without the lead block. ``pages`` None: no pagination (the whole
+    day on one page)."""
+    base = day_path(category, day).removesuffix(".htm")
+    action, hidden = _category_frame(category, page)
+    shown = f"{day.day:02d}/{day.month:02d}/{day.year}"
+    main = _breadcrumb(category.name, absolute(category.listing_path)) + _list_main(
+        state,
+        bar=_section_bar(state, category),
+        featured=(),
+        items=page_items,
+        pagination="" if pages is None else _pagination(base, page, pages),
+        by_date=True,
+        category=category,
+    )
+    return _listing_page(
+        state,
+        title=f"{category.name} ngày {shown}",
+        description=f"Tin tức {category.name} ngày {shown} trên baotintuc.vn",
+        canonical=absolute(day_path(category, day, page)),
+        main=main,
+        action=action,
+        hidden=hidden,
     )
 
 
@@ -941,8 +1197,8 @@ def render_tag_page(
     page_items: Sequence[ReplicaArticle],
     pages: int,
 ) -> str:
-    """``/tags/<kw>.htm``: the listing markup without a focus block. ``keyword`` is the
-    ``+``-joined form used in URLs."""
+    """``/tags/<kw>.htm``: the listing's list markup without the lead block (the real markup
+    is unknown: an assumption). ``keyword`` is the ``+``-joined form used in URLs."""
     label = keyword.replace("+", " ")
     base = f"/tags/{keyword}"
     bar = f"""
@@ -951,21 +1207,26 @@ def render_tag_page(
         <h1 class="threadbar_topic">{esc(label)}</h1>
     </div>
 </div>"""
-    path = f"{base}.htm" if page == 1 else f"{base}/trang-{page}.htm"
-    main = _listing_main(
-        state, bar=bar, focus=(), items=page_items, pagination=_pagination(base, page, pages)
+    main = _list_main(
+        state,
+        bar=bar,
+        featured=(),
+        items=page_items,
+        pagination=_pagination(base, page, pages),
+        by_date=False,
+        category=None,
     )
     return _listing_page(
         state,
         title=label,
         description=f"Tin tức về {label}",
-        canonical=absolute(path),
+        canonical=absolute(_page_href(base, page)),
         main=main,
     )
 
 
 def render_home(state: SiteState, articles: Sequence[ReplicaArticle]) -> str:
-    """The home page: the menu and the newest articles."""
+    """The home page: the menu and the newest articles (its real markup is not described)."""
     main = f"""
     <div class="home-content">
     <div class="list-content w1040">

@@ -2,7 +2,8 @@
 
 Pure (no sockets, no clock), so the URL rules can be read in one place and tested without a
 server. The rules follow docs/site.md §2: category listings ``/<slug>-<id>ct<parent>.htm`` with
-``/trang-N.htm`` pages, tag pages in raw or percent-encoded UTF-8, articles
+``/trang-N.htm`` pages and ``/d<D>-<M>-<YYYY>.htm`` day archives, tag pages in raw or
+percent-encoded UTF-8 with ``/trang-N.htm`` pages, articles
 ``/<section>/<slug>-<17 digits>.htm``, RSS under ``/rss/``; everything else (video pages,
 megastory, print and share links, search) is a 404.
 """
@@ -12,12 +13,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import unquote_to_bytes
 
 from . import render
 from .corpus import SITE_ORIGIN, ReplicaArticle
-from .site import SITE_DATE, SiteState, newest_modified, normalize_tag, paginate, tag_keyword
+from .site import (
+    SITE_DATE,
+    SiteState,
+    newest_modified,
+    normalize_tag,
+    paginate,
+    paginate_listing,
+    tag_keyword,
+)
 
 __all__ = [
     "DEFAULT_ROBOTS",
@@ -133,7 +142,7 @@ def _rss_index(state: SiteState, match: re.Match[str], robots: Robots) -> Respon
 
 @_route(r"^/tin-moi-nhat\.rss$")
 def _latest_feed(state: SiteState, match: re.Match[str], robots: Robots) -> Response:
-    items = state.newest(render.RSS_COUNT)
+    items = state.newest(state.layout.rss_items)
     return _feed(items, "Tin mới nhất", SITE_ORIGIN + "/")
 
 
@@ -142,7 +151,7 @@ def _category_feed(state: SiteState, match: re.Match[str], robots: Robots) -> Re
     category = state.rss_category(match["slug"].lower(), int(match["cat_id"]))
     if category is None:
         return None
-    items = state.in_category(category)[: render.RSS_COUNT]
+    items = state.in_category(category)[: state.layout.rss_items]
     return _feed(items, category.name, SITE_ORIGIN + category.listing_path)
 
 
@@ -165,8 +174,34 @@ def _tag_page(state: SiteState, match: re.Match[str], robots: Robots) -> Respons
     keyword = tag_keyword(normalize_tag(match["kw"]))
     if page is None or not keyword:
         return None
-    page_items, pages = paginate(state.with_tag(keyword), page, render.PER_PAGE)
+    page_items, pages = paginate(state.with_tag(keyword), page, state.layout.tag_page)
     return _ok(render.render_tag_page(state, keyword, page, page_items, pages), page_items)
+
+
+@_route(
+    r"^/(?P<key>[a-z0-9-]+)/d(?P<day>\d{1,2})-(?P<month>\d{1,2})-(?P<year>\d{4})"
+    r"(?:/trang-(?P<page>\d+))?\.htm$"
+)
+def _day_archive(state: SiteState, match: re.Match[str], robots: Robots) -> Response | None:
+    """``/<key>/d<D>-<M>-<YYYY>.htm`` (zero-padded numbers accepted): the sub-tree's articles
+    of that day, newest first. A day without articles (in the future, say) is an empty list;
+    an impossible date is a 404. Paginated only when the layout says so (``day_page``)."""
+    category = state.category(match["key"])
+    page = _page_number(match)
+    per_page = state.layout.day_page
+    if category is None or page is None or (match["page"] and per_page is None):
+        return None
+    try:
+        day = date(int(match["year"]), int(match["month"]), int(match["day"]))
+    except ValueError:
+        return None
+    items = state.on_day(category, day)
+    if per_page is None:
+        page_items, pages = items, None
+    else:
+        page_items, pages = paginate(items, page, per_page)
+    body = render.render_day_archive(state, category, day, page, page_items, pages)
+    return _ok(body, page_items)
 
 
 @_route(r"^/(?P<key>[a-z0-9-]+)(?:/trang-(?P<page>\d+))?\.htm$")
@@ -175,16 +210,21 @@ def _listing(state: SiteState, match: re.Match[str], robots: Robots) -> Response
     page = _page_number(match)
     if category is None or page is None:
         return None
-    page_items, pages = paginate(state.in_category(category), page, render.PER_PAGE)
+    layout = state.layout
+    page_items, pages = paginate_listing(
+        state.in_category(category), page, layout.first_page, layout.per_page
+    )
     return _ok(render.render_listing(state, category, page, page_items, pages), page_items)
 
 
 @_route(r"^/(?P<section>[a-z0-9-]+)/(?P<slug>[a-z0-9-]+)-(?P<id>\d{17})\.htm$")
 def _article(state: SiteState, match: re.Match[str], robots: Robots) -> Response | None:
     """An article, found by its id alone: like the real ``Details.aspx?n=<id>``, a wrong
-    section or slug in the URL still shows it (its canonical URL names the right one)."""
+    section or slug in the URL still shows it (its canonical URL names the right one). An
+    article not yet published (a simulated site's clock) is a 404, like an unknown one."""
     article = state.article(match["id"])
     if article is None:
         removed = state.removed.get(match["id"])
         return not_found(state, removed[1]) if removed else None
-    return Response(200, HTML, render.render_article(state, article), article.last_modified)
+    full = state.full(article)
+    return Response(200, HTML, render.render_article(state, full), full.last_modified)

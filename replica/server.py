@@ -20,6 +20,7 @@ import struct
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -27,12 +28,15 @@ from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .corpus import VN_TZ, ReplicaArticle, load_corpus
 from .faults import Fault, FaultMatch, FaultPlan
 from .routes import Response, Robots, decode_path, resolve
-from .site import SiteState
+from .site import REAL_LAYOUT, SMALL_LAYOUT, Content, Layout, SiteState
+
+if TYPE_CHECKING:
+    from .simulated import Simulation
 
 __all__ = ["RequestRecord", "ReplicaSite"]
 
@@ -87,21 +91,77 @@ class ReplicaSite:
         port: int = 0,
         clock: Clock | None = None,
         tls: ssl.SSLContext | None = None,
+        layout: Layout = SMALL_LAYOUT,
+        max_requests: int | None = None,
     ) -> None:
         corpus = load_corpus(corpus_dir, shared_dir, categories_file=categories_file)
-        self._state = SiteState.build(corpus.categories, corpus.articles.values())
+        content = Content(corpus.categories, corpus.articles.values(), layout=layout)
+        self._setup(content, host=host, port=port, clock=clock, tls=tls, max_requests=max_requests)
+
+    def _setup(
+        self,
+        content: Content,
+        *,
+        host: str,
+        port: int,
+        clock: Clock | None,
+        tls: ssl.SSLContext | None,
+        max_requests: int | None,
+    ) -> None:
+        self._content = content
+        self.simulation: Simulation | None = None
         self._robots = Robots()
         self._lock = threading.Lock()
-        self._log: list[RequestRecord] = []
+        # The request log; a long-running server bounds it (max_requests: the newest kept).
+        self._log: deque[RequestRecord] = deque(maxlen=max_requests)
         self._faults = FaultPlan()
         self._clock: Clock = clock or (lambda: datetime.now(VN_TZ))
         self._address = (host, port)
         self._tls = tls  # serve HTTPS with this server-side context
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-        # Fault-free answers by request target, valid for one (snapshot, robots) pair: routing
-        # and rendering are pure, so a page renders once per snapshot (see _plain_answer).
+        # Fault-free answers by request target, valid for one (view, robots) pair: routing
+        # and rendering are pure, so a page renders once per view (see _plain_answer).
         self._rendered: tuple[SiteState, Robots, dict[str, _Rendered]] | None = None
+        self._rendered_bytes = 0
+
+    @classmethod
+    def simulated(
+        cls,
+        articles: int = 50_000,
+        seed: int = 1,
+        *,
+        end: datetime | None = None,
+        years: float = 10.0,
+        clock: Clock | None = None,
+        corpus: bool = True,
+        shared_dir: Path | str | None = None,
+        layout: Layout = REAL_LAYOUT,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: ssl.SSLContext | None = None,
+        max_requests: int | None = None,
+    ) -> ReplicaSite:
+        """A site at the real one's scale: ``articles`` generated articles published over
+        ``years`` years up to ``end`` (default ``simulated.DEFAULT_END``), deterministic from
+        ``seed``, plus the hand-written corpus when ``corpus``; the real page sizes.
+
+        What is visible follows ``clock`` (default: the real time, after ``DEFAULT_END``, so
+        everything): pass a ``ManualClock`` or ``FastClock`` (``replica.clock``) to watch news
+        arrive. The ground truth is :attr:`simulation` (:class:`simulated.Simulation`).
+        """
+        from .simulated import generate
+
+        simulation = generate(
+            articles, seed, end=end, years=years, corpus=corpus, shared_dir=shared_dir
+        )
+        site = cls.__new__(cls)
+        site._setup(
+            simulation.content(layout),
+            host=host, port=port, clock=clock, tls=tls, max_requests=max_requests,
+        )
+        site.simulation = simulation
+        return site
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -155,38 +215,74 @@ class ReplicaSite:
 
     # -- content -----------------------------------------------------------------------------
 
+    def now(self) -> datetime:
+        """The site's clock (Vietnam time): what is published by then is visible."""
+        return self._clock()
+
     @property
     def articles(self) -> dict[str, ReplicaArticle]:
-        """The live articles by id (a copy; removed ones are left out)."""
-        return {a.id: a for a in self._state.articles}
+        """The visible articles by id (a copy; removed and not yet published ones left out)."""
+        return {a.id: a for a in self.state.articles}
 
     @property
     def state(self) -> SiteState:
-        """The current immutable snapshot (categories, articles, removed ids)."""
-        return self._state
+        """The site as its clock shows it now: an immutable view (categories, visible
+        articles, removed ids)."""
+        return self._content.at(self._clock())
+
+    @property
+    def content(self) -> Content:
+        """Everything the site holds, scheduled articles included (immutable)."""
+        return self._content
 
     def article_url(self, article_id: str) -> str:
-        """The replica URL of an article (also of a removed one)."""
-        state = self._state
-        article = state.article(article_id) or state.removed.get(article_id, (None, 0))[0]
-        if article is None:
+        """The replica URL of an article (also of a removed or not yet published one)."""
+        content = self._content
+        position = content.position.get(article_id)
+        if position is not None:
+            return self.url + content.articles[position].path
+        removed = content.removed.get(article_id)
+        if removed is None:
             raise KeyError(f"no article with id {article_id}")
-        return self.url + article.path
+        return self.url + removed[0].path
 
     def publish(self, article: ReplicaArticle) -> None:
-        """Add an article now; it shows up on listings, tag pages, RSS and boxes at once.
+        """Add an article now; it shows up on listings, tag pages, RSS and boxes at once,
+        even when its ``published`` lies ahead of the site's clock.
 
         Raises:
-            ValueError: the id is already live, or the article's category is unknown.
+            ValueError: the id already exists (live or scheduled), or the category is unknown.
         """
         with self._lock:
-            state = self._state
-            if state.article(article.id) is not None:
+            content = self._content
+            if article.id in content.position:
                 raise ValueError(f"article {article.id} already exists: use edit()")
-            if state.categories.get(article.category.key) != article.category:
+            if content.categories.get(article.category.key) != article.category:
                 raise ValueError(f"unknown category {article.category.key!r}")
-            removed = {k: v for k, v in state.removed.items() if k != article.id}
-            self._state = SiteState.build(state.categories, state.articles + (article,), removed)
+            removed = {k: v for k, v in content.removed.items() if k != article.id}
+            forced = set(content.forced)
+            if article.published > self._clock():
+                forced.add(article.id)
+            self._content = content.with_changes(content.articles + (article,), removed, forced)
+
+    def schedule(self, *articles: ReplicaArticle) -> None:
+        """Add articles that appear when the site's clock reaches their ``published`` time
+        (at once if it has): the publishing clock's way, where :meth:`publish` is "now".
+
+        Raises:
+            ValueError: an id already exists (live or scheduled), or a category is unknown.
+        """
+        with self._lock:
+            content = self._content
+            ids = [a.id for a in articles]
+            for article in articles:
+                if article.id in content.position or ids.count(article.id) > 1:
+                    raise ValueError(f"article {article.id} already exists")
+                if content.categories.get(article.category.key) != article.category:
+                    raise ValueError(f"unknown category {article.category.key!r}")
+            removed = {k: v for k, v in content.removed.items() if k not in ids}
+            self._content = content.with_changes(
+                content.articles + articles, removed, content.forced)
 
     def edit(self, article_id: str, **changes: Any) -> ReplicaArticle:
         """Replace fields of a live article; ``modified`` moves to now unless given.
@@ -195,16 +291,16 @@ class ReplicaSite:
         for two edits within a second. Returns the new article.
         """
         with self._lock:
-            state = self._state
-            old = state.article(article_id)
+            content = self._content
+            old = content.at(self._clock()).article(article_id)
             if old is None:
                 raise KeyError(f"no live article with id {article_id}")
             if "modified" not in changes:
                 now = self._clock().replace(microsecond=0)
                 changes["modified"] = max(now, old.last_modified + timedelta(seconds=1))
             new = dataclasses.replace(old, **changes)
-            others = tuple(a for a in state.articles if a.id != article_id)
-            self._state = SiteState.build(state.categories, others + (new,), state.removed)
+            others = tuple(a for a in content.articles if a.id != article_id)
+            self._content = content.with_changes(others + (new,), content.removed, content.forced)
             return new
 
     def remove(self, article_id: str, status: int = 410) -> None:
@@ -212,13 +308,14 @@ class ReplicaSite:
         if status not in (404, 410):
             raise ValueError(f"status must be 404 or 410, not {status}")
         with self._lock:
-            state = self._state
-            old = state.article(article_id)
+            content = self._content
+            old = content.at(self._clock()).article(article_id)
             if old is None:
                 raise KeyError(f"no live article with id {article_id}")
-            others = tuple(a for a in state.articles if a.id != article_id)
-            removed = {**state.removed, article_id: (old, status)}
-            self._state = SiteState.build(state.categories, others, removed)
+            others = tuple(a for a in content.articles if a.id != article_id)
+            removed = {**content.removed, article_id: (old, status)}
+            forced = content.forced - {article_id}
+            self._content = content.with_changes(others, removed, forced)
 
     def set_robots(self, text: str) -> None:
         """Serve ``text`` as /robots.txt from now on."""
@@ -271,7 +368,7 @@ class ReplicaSite:
     def _answer(self, method: str, target: str, headers: Mapping[str, str]) -> _Reply:
         if method not in ("GET", "HEAD"):
             return _Reply(405, (("Allow", "GET, HEAD"),), b"")
-        state = self._state
+        state = self.state
         fault = self._faults.pick(decode_path(target), state)
         if fault is None:
             response, base, body, validators = self._plain_answer(state, target)
@@ -296,6 +393,7 @@ class ReplicaSite:
         cached = self._rendered
         if cached is None or cached[0] is not state or cached[1] is not robots:
             cached = self._rendered = (state, robots, {})
+            self._rendered_bytes = 0
         pages = cached[2]
         entry = pages.get(target)
         if entry is None:
@@ -309,14 +407,17 @@ class ReplicaSite:
             )
             # Keep the bytes, not the text too (the reply needs only status and dates from it).
             entry = (dataclasses.replace(response, body=""), base, body, validators)
-            if len(pages) >= _RENDERED_MAX:
+            if len(pages) >= _RENDERED_MAX or self._rendered_bytes > _RENDERED_BYTES:
                 pages.clear()
+                self._rendered_bytes = 0
             pages[target] = entry
+            self._rendered_bytes += len(body)
         return entry
 
 
 _NO_FAULT = Fault()
 _RENDERED_MAX = 50_000  # targets kept per snapshot (any path may be asked for: bound it)
+_RENDERED_BYTES = 64 << 20  # and their bytes (a crawl of a 50,000-article site: ~70 KB a page)
 _Rendered = tuple[Response, tuple[tuple[str, str], ...], bytes, "tuple[tuple[str, str], ...] | None"]
 
 
@@ -395,6 +496,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def version_string(self) -> str:
         return self.server_version
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header follows the site's clock (a simulated site's "now")."""
+        if timestamp is not None:
+            return super().date_time_string(timestamp)
+        return http_date(self.server.site._clock())
 
     def do_GET(self) -> None:
         self._serve("GET")
