@@ -18,9 +18,12 @@ import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
+
+from core import urls as core_urls
+from core.clock import VIETNAM_TZ
 
 from . import shared
 
@@ -39,11 +42,11 @@ __all__ = [
     "parse_seed_text",
 ]
 
-SITE_ORIGIN = "https://baotintuc.vn"
-"""The real site's origin: canonical URLs always use it, whatever port the replica runs on."""
-
-VN_TZ = timezone(timedelta(hours=7), "ICT")
-"""Vietnam time (UTC+7, no DST): the site shows and publishes every date in it."""
+# The real site's origin (canonical URLs always use it, whatever port the replica runs on) and
+# its clock (every date is shown and published in Vietnam time): facts of the project's core, the
+# one package the replica shares with the crawler.
+SITE_ORIGIN = core_urls.SITE_ORIGIN
+VN_TZ = VIETNAM_TZ
 
 LAYOUTS = frozenset({"current", "old"})
 TOPICS = frozenset({"environment", "vietnam-japan"})

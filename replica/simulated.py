@@ -42,7 +42,8 @@ from pathlib import Path
 from random import Random
 from typing import Any
 
-from .clock import FastClock, ManualClock, aware as _aware
+from .clock import FastClock, ManualClock
+from .clock import aware as _aware
 from .corpus import (
     VN_TZ,
     Category,

@@ -4,9 +4,7 @@ stays true of the text, and serving on a clock. At 2,000 articles, so that it st
 
 from __future__ import annotations
 
-import os
 import re
-import time
 import unicodedata
 import urllib.error
 import urllib.request
@@ -165,11 +163,9 @@ def test_ground_truth_rows(sim: Simulation) -> None:
     assert window and all(sim.end - timedelta(days=30) <= a.published < sim.end for a in window)
 
 
-@pytest.mark.skipif(not os.environ.get("TINTUC_SIM_FULL"), reason="set TINTUC_SIM_FULL=1")
-def test_fifty_thousand_articles_in_seconds() -> None:
-    started = time.perf_counter()
+@pytest.mark.e2e  # a few seconds: the site at the size the benchmarks use (timed there, not here)
+def test_fifty_thousand_articles_over_ten_years_with_the_chosen_shares() -> None:
     full = generate(50_000, seed=1)
-    assert time.perf_counter() - started < 30
     stats = full.stats()
     assert 13 <= stats["per_day"] <= 15
     assert stats["environment"] >= 1750 and stats["vietnam_japan"] >= 600
