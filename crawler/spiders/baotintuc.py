@@ -33,7 +33,6 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.python.failure import Failure
 
-from core.text import clean_line
 from crawler import selectors as css
 from crawler.classify import load_rules
 from crawler.coverage import field_outcomes
@@ -48,6 +47,7 @@ from crawler.memory import CrawlMemory
 from crawler.middlewares import BudgetSpent, RetryLater
 from crawler.network import describe_failure
 from crawler.policy import is_due
+from crawler.rss import parse_rss
 from crawler.urls import (
     RSS_INDEX_PATH,
     START_URL,
@@ -269,18 +269,11 @@ class BaotintucSpider(scrapy.Spider):
     def parse_rss(self, response: Response) -> Iterator[Request | PageItem]:
         if response.status != 200 or not isinstance(response, TextResponse):
             return
-        links = []
-        try:
-            text, _ = decode_page(response.body, response.encoding)
-            items = scrapy.Selector(text=text, type="xml").xpath("//item")
-        except ValueError:
-            items = []
-        for item in items:
-            href = clean_line(item.xpath("link/text()").get() or item.xpath("guid/text()").get())
-            target = self._resolve(href, response.url)
-            if target and target[1] is Kind.ARTICLE:
-                text = " ".join(item.xpath("title/text()").getall() + item.xpath("description/text()").getall())
-                links.append(self._link(target[0], Kind.ARTICLE, context="rss", text=text))
+        text, _ = decode_page(response.body, response.encoding)
+        links = [
+            self._link(item.url, Kind.ARTICLE, context="rss", text=f"{item.title} {item.summary}")
+            for item in parse_rss(text, response.url, site=self.site)
+        ]
         yield self._page_item(response, relevant_links=sum(link.on_topic for link in links))
         yield from self._follow(links)
 
