@@ -23,12 +23,15 @@ START_URL = (
     "viet-nam-va-nhat-ban-doi-thoai-ve-chinh-sach-moi-truong-20211124202628584.htm"
 )
 RSS_INDEX_PATH = "/rss.htm"
+NEWEST_FEED_PATH = "/tin-moi-nhat.rss"  # the newest articles of every section (docs/site.md §8)
 
 _ARTICLE = re.compile(r"^/[a-z0-9-]+/[a-z0-9-]+-(\d{17})\.htm$", re.IGNORECASE)
 _LISTING = re.compile(r"^/([a-z0-9-]+-\d+ct\d+)(?:/trang-(\d+))?\.htm$", re.IGNORECASE)
 # A listing's day archive: /<listing>/d<D>-<M>-<YYYY>.htm (docs/site.md §2; listing markup).
 _DAY = re.compile(r"^/([a-z0-9-]+-\d+ct\d+)/d(\d{1,2})-(\d{1,2})-(\d{4})(?:/trang-(\d+))?\.htm$", re.IGNORECASE)
 _TAG = re.compile(r"^/tags/([^/]+?)(?:/trang-(\d+))?\.htm$", re.IGNORECASE)
+_LISTING_IDS = re.compile(r"^/[a-z0-9-]+-(\d+)ct(\d+)(?:/|\.htm$)", re.IGNORECASE)
+_CATEGORY_FEED = re.compile(r"^/rss/[a-z0-9-]+-(\d+)\.rss$", re.IGNORECASE)
 
 
 class Kind(str, Enum):
@@ -89,6 +92,24 @@ def day_archive(listing_url: str, day: date) -> str:
 def next_page(url: str) -> str:
     """The URL of the page after this listing or tag page (`/x.htm` → `/x/trang-2.htm`)."""
     return listing_page(url, page_number(url) + 1)
+
+
+def listing_ids(url: str) -> tuple[int, int] | None:
+    """A category listing's own id and its parent's (0 for a top-level one), from its URL."""
+    match = _LISTING_IDS.match(urlsplit(url).path)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def feed_category(url: str) -> int | None:
+    """The category id of a category feed (`/rss/kinh-te-128.rss` → 128); None for others."""
+    match = _CATEGORY_FEED.match(urlsplit(url).path)
+    return int(match.group(1)) if match else None
+
+
+def tag_page(keyword: str) -> str:
+    """The canonical URL of a tag's page: lower case, spaces as `+` (docs/site.md §2)."""
+    path = "/tags/" + "+".join(keyword.casefold().split()) + ".htm"
+    return CANONICAL_ORIGIN + safe_url_string(path)
 
 
 def tag_keyword(url: str) -> str:
