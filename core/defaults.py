@@ -18,7 +18,13 @@ MAX_PAGES = 300  # page budget of one crawl
 DELAY = 1.0  # seconds between requests to the site
 CONCURRENCY = 2  # requests in flight to the site
 RECHECKS = "3h,24h,3d"  # fetch a new article again this long after publication, to catch edits
-CRAWL_EVERY = "30m"
+# The crawl discovers widely (links, tags, listings) but costs hundreds of requests: once a day.
+# Freshness comes from the watcher, the archive from the backfill (README, "Freshness").
+CRAWL_EVERY = "24h"
+WATCH_EVERY = "15s"  # how often the service looks for watched sources that are due
+BACKFILL_AT = "01:30"  # the nightly backfill, Vietnam time ("off": none)
+BACKFILL_SINCE = "2d"  # … of the last two days: what the watcher's headlines let through
+BACKFILL_BUDGET = 1000  # … at most this many requests a night; an unfinished one goes on the next
 CRAWL_TIMEOUT = "20m"
 FEEDS_EVERY = "6h"
 MAINTENANCE_AT = "03:30"  # Vietnam time

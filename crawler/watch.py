@@ -34,6 +34,7 @@ from crawler.focus import topic_hint, worth_fetching
 from crawler.ingest import store_article
 from crawler.items import ArticleItem
 from crawler.listing import extract_listing
+from crawler.policy import RECHECKS, next_check
 from crawler.polling import Activity, Role, failure_delay, poll_interval
 from crawler.rss import parse_rss
 from crawler.urls import NEWEST_FEED_PATH, Kind, Site, feed_category, listing_ids, tag_page
@@ -46,6 +47,8 @@ RECENT = timedelta(days=30)
 FEED_MIN_RELEVANT = 2  # a category feed is watched once this many recent relevant articles are in it
 TAG_MIN_RELEVANT = 3  # a tag page, once this many recent relevant articles carry the tag
 MAX_TAGS = 15  # the most used topical tags only
+RECHECKS_PER_ROUND = 5  # stored articles re-checked per round at most (crawler/policy.py says when)
+RECHECK_RETRY = timedelta(hours=1)  # a re-check that failed is tried again this much later
 
 
 def sources_to_watch(
@@ -89,13 +92,16 @@ class WatchReport:
     polled: int = 0
     not_modified: int = 0
     failed: int = 0
-    fetched: int = 0  # article pages requested
+    fetched: int = 0  # new articles' pages requested
+    rechecked: int = 0  # stored articles' pages requested again (conditionally)
     saved: list[str] = field(default_factory=list)  # ids of the articles stored for the first time
     relevant: list[str] = field(default_factory=list)  # of which in a topic
+    changed: list[str] = field(default_factory=list)  # ids of the articles new or updated (the feeds change)
 
     def __str__(self) -> str:
         return (f"{self.polled} polled ({self.not_modified} unchanged, {self.failed} failed),"
-                f" {self.fetched} articles fetched, {len(self.saved)} new, {len(self.relevant)} in a topic")  # fmt: skip
+                f" {self.fetched} articles fetched, {len(self.saved)} new, {len(self.relevant)} in a topic,"
+                f" {self.rechecked} re-checked")  # fmt: skip
 
 
 class Watcher:
@@ -108,8 +114,10 @@ class Watcher:
         site: Site = Site(),
         client: PoliteClient | None = None,
         clock: Clock = utc_now,
+        rechecks: tuple[timedelta, ...] = RECHECKS,
     ) -> None:
         self.rules = rules
+        self.rechecks = rechecks
         self.site = site
         self.client = client or PoliteClient()
         self.clock = clock
@@ -140,13 +148,21 @@ class Watcher:
     # -- polling -----------------------------------------------------------------------------------
 
     def poll_due(self, store: Store) -> WatchReport:
-        """Poll every source due now, most overdue first, and store what they bring."""
+        """Poll every source due now, most overdue first, and store what they bring; then
+        re-check the stored articles due for it (edits made after publication)."""
         report = WatchReport()
         for source in store.due_sources(self.clock()):
-            if self.paused_until is not None and self.clock() < self.paused_until:
-                break
+            if self._paused():
+                return report
             self.poll(store, source, report)
+        for known in store.due_for_recheck(self.clock(), RECHECKS_PER_ROUND):
+            if self._paused():
+                return report
+            self.recheck(store, known.site_id, known.url, report)
         return report
+
+    def _paused(self) -> bool:
+        return self.paused_until is not None and self.clock() < self.paused_until
 
     def poll(self, store: Store, source: WatchedSource, report: WatchReport) -> None:
         """One conditional request to one source, and the new articles it lists."""
@@ -184,7 +200,7 @@ class Watcher:
         unknown = [item for item in listed if store.known_article(item[0]) is None]
         for site_id, url, title, summary in unknown:
             if store.fetch_state(url) is None and worth_fetching(title, summary, self.rules):
-                self._fetch_article(store, url, site_id, report, source=source.url)
+                self._fetch_article(store, url, site_id, report, source=f"listed by {source.url}")
         now = self.clock()
         store.record_poll(source.url, kind.value, PollOutcome(
             200, now + poll_interval(activity, now, role), listed_ids=ids, activity=activity.to_json(),
@@ -209,6 +225,33 @@ class Watcher:
         logger.warning("watch: %s failed: %s; next try in %s", source.url, error, wait)
         store.record_poll(source.url, kind.value, PollOutcome(error.status or 0, now + wait, error=str(error)), now=now)
 
+    def recheck(self, store: Store, site_id: str, url: str, report: WatchReport) -> None:
+        """Fetch a stored article again, conditionally: a 304 only moves its next re-check."""
+        state = store.article_fetch_state(site_id)
+        report.rechecked += 1
+        try:
+            reply = self.client.get(
+                self.site.to_fetch(url),
+                etag=state.etag if state else None,
+                last_modified=state.last_modified if state else None,
+            )
+        except FetchError as error:
+            known = store.known_article(site_id)
+            if error.gone or known is None:
+                store.touch_article(site_id, now=self.clock(), next_check=None, status=error.status or 404)
+            else:
+                store.touch_article(site_id, now=self.clock(), next_check=self.clock() + RECHECK_RETRY,
+                                    status=error.status or 0)  # fmt: skip
+            logger.warning("watch: re-check of %s failed: %s", url, error)
+            return
+        if reply.status == 304:
+            known = store.known_article(site_id)
+            published = datetime.fromisoformat(known.published) if known else self.clock()
+            store.touch_article(site_id, now=self.clock(), next_check=next_check(published, self.clock(), self.rechecks))
+            return
+        if not self._store_page(store, reply, url, site_id, report, source="re-checked"):
+            store.touch_article(site_id, now=self.clock(), next_check=self.clock() + RECHECK_RETRY, status=200)
+
     def _fetch_article(self, store: Store, url: str, site_id: str, report: WatchReport, *, source: str) -> None:
         """Fetch, extract, classify and store one new article; failures are logged and the
         article is left for the next poll (or the next crawl) to try again."""
@@ -220,16 +263,20 @@ class Watcher:
                 store.record_fetch(url, Kind.ARTICLE.value, error.status or 404, now=self.clock())
             logger.warning("watch: article %s not fetched: %s", url, error)
             return
+        self._store_page(store, reply, url, site_id, report, source=source)
+
+    def _store_page(self, store: Store, reply: Reply, url: str, site_id: str, report: WatchReport, *, source: str) -> bool:
+        """Extract, classify and store the article on a fetched page; whether it was stored."""
         text, _ = decode_page(reply.body, reply.charset)
         if looks_truncated(text):
             logger.warning("watch: truncated page %s: left for the next poll", url)
-            return
+            return False
         try:
             extraction = extract(text, reply.url, site=self.site)
         except ExtractionError as error:
             store.record_fetch(url, Kind.ARTICLE.value, 200, now=self.clock())  # not again and again
             logger.warning("watch: extraction failed: %s", error)
-            return
+            return False
         item = ArticleItem(
             article=extraction.article,
             fetched_url=url,
@@ -239,10 +286,13 @@ class Watcher:
             topics=classify(extraction.article, self.rules),
             rules_version=self.rules.fingerprint,
         )
-        outcome = store_article(store, item)
+        outcome = store_article(store, item, self.rechecks)
+        if outcome is not SaveOutcome.UNCHANGED:
+            report.changed.append(site_id)
         if outcome is SaveOutcome.NEW:
             report.saved.append(site_id)
             if item.topics:
                 report.relevant.append(site_id)
         topics = ",".join(match.topic for match in item.topics or ()) or "-"
-        logger.info("watch: %s [%s] %s (listed by %s)", outcome.value, topics, extraction.article.title, source)
+        logger.info("watch: %s [%s] %s (%s)", outcome.value, topics, extraction.article.title, source)
+        return True

@@ -51,8 +51,10 @@ def health_report(
     store: Store, *, next_crawl: datetime | None, crawling: bool, unhealthy_after: int
 ) -> tuple[int, dict[str, Any]]:
     """(HTTP status, JSON body) of /healthz: 503 after `unhealthy_after` failed crawls in a row,
-    or while a field alarm holds; the body says why."""
-    runs = store.runs(1)
+    or while a field alarm holds; the body says why. It also shows what the watcher watches and
+    the last backfill."""
+    runs = store.runs(1, kind="crawl")
+    backfills = store.runs(1, kind="backfill")
     failed = store.failed_runs_in_a_row()
     alarms = field_alarms(store.recent_field_coverage(FIELD_ALARM_ARTICLES))
     status = "failing" if failed >= unhealthy_after else "degraded" if alarms else "ok"
@@ -65,10 +67,25 @@ def health_report(
         "crawling": crawling,
         "last_crawl": asdict(last) if last else None,
         "next_crawl": next_crawl.isoformat() if next_crawl else None,
+        "last_backfill": asdict(backfills[0]) if backfills else None,
+        "watch": watch_summary(store),
         "articles": len(store.article_ids()),
         "articles_per_topic": store.topic_counts(),
     }
     return (200 if status == "ok" else 503), body
+
+
+def watch_summary(store: Store) -> dict[str, Any]:
+    """The watched sources in brief: how many, when the next poll is due, which are failing."""
+    sources = store.watched_sources()
+    due = store.next_poll_time()
+    return {
+        "sources": len(sources),
+        "next_poll": due.isoformat() if due else None,
+        "polls": sum(source.polls for source in sources),
+        "new_articles": sum(source.new_articles for source in sources),
+        "failing": [{"url": s.url, "failures": s.failures, "error": s.last_error} for s in sources if s.failures],
+    }
 
 
 def _cause(last: CrawlRun | None, failed: int, alarms: list[str]) -> str | None:

@@ -1,8 +1,14 @@
-"""The service behind `tintuc run`: crawl on a schedule, regenerate feeds, maintain, serve.
+"""The service behind `tintuc run`: watch, crawl and backfill on schedules, regenerate feeds,
+maintain, serve.
 
-APScheduler runs three jobs in background threads; uvicorn serves the feeds (and /healthz) in
-the main thread and owns the signal handling: SIGINT/SIGTERM stop the server, then the service
-stops the scheduler, asks a running crawl to finish, and exits 0 with the database consistent.
+APScheduler runs the jobs in background threads: the watcher's rounds (crawler/watch.py), which
+bring new articles within minutes; a daily crawl, which discovers widely; a nightly backfill of
+the last days, the safety net under the watcher (and, given a date, a walk of the archive a
+night at a time); the feeds' regeneration; the daily maintenance. A crawl and a backfill each
+run in their own process, one after the other, never together. uvicorn serves the feeds (and
+/healthz) in the main thread and owns the signal handling: SIGINT/SIGTERM stop the server, then
+the service stops the scheduler, asks a running crawl or backfill to finish, and exits 0 with
+the database consistent.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ from storage import Store
 
 logger = logging.getLogger(__name__)
 
+WATCH_SOURCES_EVERY = 600.0  # seconds between two choices of what the watcher watches
+
 
 @dataclass
 class ServiceConfig:
@@ -49,6 +57,11 @@ class ServiceConfig:
     max_pages: int = defaults.MAX_PAGES
     topics: str | None = None
     rechecks: str = defaults.RECHECKS  # passed to each crawl
+    watch: bool = True  # poll the watched sources between crawls
+    watch_every: str = defaults.WATCH_EVERY  # how often to look for sources that are due
+    backfill_at: str = defaults.BACKFILL_AT  # nightly, Vietnam time; "off": no nightly backfill
+    backfill_since: str = defaults.BACKFILL_SINCE  # what it covers: a duration back, or a date
+    backfill_budget: int = defaults.BACKFILL_BUDGET  # requests a night
     feeds_every: str = defaults.FEEDS_EVERY  # safety regeneration, besides the one after each changing crawl
     maintenance_at: str = defaults.MAINTENANCE_AT  # daily, Vietnam time
     backups: str = ""  # directory of daily backups; default <db dir>/backups
@@ -70,8 +83,11 @@ class Service:
         self.schedule = parse_schedule(config.crawl_every, jitter=config.crawl_jitter)
         self.crawl_timeout = seconds(config.crawl_timeout)
         self.crawl_command = crawl_command or self._default_crawl_command()
+        self.watcher = self._watcher() if config.watch else None
+        self._sources_chosen = float("-inf")  # when the watcher last chose its sources (monotonic)
         self._feeds_lock = threading.Lock()
-        self._crawl: CrawlProcess | None = None
+        self._site_lock = threading.Lock()  # one crawl or backfill at a time
+        self._crawl: CrawlProcess | None = None  # the crawl or backfill running
         self._stopping = threading.Event()
         self.scheduler = BackgroundScheduler(
             timezone=VIETNAM_TZ,
@@ -94,10 +110,32 @@ class Service:
                 "--max-pages", str(c.max_pages), "--rechecks", c.rechecks]
         return argv + (["--topics", c.topics] if c.topics else [])
 
+    def _backfill_command(self) -> list[str]:
+        c = self.config
+        argv = [sys.executable, "-m", "tintuc.cli", "backfill", "--db", c.db, "--site-url", c.site_url,
+                "--since", c.backfill_since, "--budget", str(c.backfill_budget), "--delay", str(c.delay),
+                "--concurrency", str(c.concurrency), "--no-progress"]
+        return argv + (["--topics", c.topics] if c.topics else [])
+
+    def _watcher(self):  # noqa: ANN202 (crawler.watch.Watcher, imported when watching)
+        from core.durations import parse_durations
+        from crawler.classify import load_rules
+        from crawler.client import PoliteClient
+        from crawler.urls import Site
+        from crawler.watch import Watcher
+
+        c = self.config
+        return Watcher(rules=load_rules(c.topics), site=Site(c.site_url), client=PoliteClient(delay=c.delay),
+                       clock=self.clock, rechecks=parse_durations(c.rechecks))  # fmt: skip
+
     # -- jobs ------------------------------------------------------------------------------------
 
     def crawl_job(self) -> CrawlOutcome | None:
         """One crawl in its own process; then new feeds if the store changed."""
+        with self._site_lock:
+            return self._crawl_once()
+
+    def _crawl_once(self) -> CrawlOutcome | None:
         if self._stopping.is_set():
             return None
         with Store.open(self.config.db) as store:
@@ -132,6 +170,49 @@ class Service:
             self.feeds_job()
         else:
             self.health_feed()
+        return outcome
+
+    def watch_job(self) -> object | None:
+        """One round of the watcher: the sources due, the re-checks due; new feeds at once when
+        an article arrived or changed. A failure is logged; the next round comes anyway."""
+        if self.watcher is None or self._stopping.is_set():
+            return None
+        try:
+            with Store.open(self.config.db) as store:
+                if time.monotonic() - self._sources_chosen > WATCH_SOURCES_EVERY:
+                    self.watcher.choose_sources(store)
+                    self._sources_chosen = time.monotonic()
+                report = self.watcher.poll_due(store)
+        except Exception:  # noqa: BLE001 - a broken round must not end the watching
+            logger.exception("watch: the round failed")
+            return None
+        if report.polled or report.rechecked:
+            (logger.info if report.changed or report.failed else logger.debug)("watch: %s", report)
+        if report.changed and not self._stopping.is_set():
+            self.feeds_job()
+        return report
+
+    def backfill_job(self) -> CrawlOutcome | None:
+        """The nightly backfill, in its own process, after any crawl running; then new feeds if
+        the store changed."""
+        with self._site_lock:
+            if self._stopping.is_set():
+                return None
+            with Store.open(self.config.db) as store:
+                revision_before = store.revision()
+            logger.info("backfill: start (since %s, at most %d requests)", self.config.backfill_since,
+                        self.config.backfill_budget)  # fmt: skip
+            timeout = max(self.crawl_timeout, self.config.backfill_budget * max(self.config.delay, 0.1) * 3 + 600)
+            self._crawl = CrawlProcess(self._backfill_command(), timeout=timeout)
+            outcome = self._crawl.run()
+            self._crawl = None
+            with Store.open(self.config.db) as store:
+                if outcome.timed_out:
+                    store.fail_running_runs(f"killed after {timeout:.0f} s", now=self.clock())
+                changed = store.revision() != revision_before
+            logger.info("backfill: end in %.1f s, exit %s", outcome.duration, outcome.returncode)
+        if changed and not self._stopping.is_set():
+            self.feeds_job()
         return outcome
 
     def _try_again_soon(self, failures: int, why: str) -> None:
@@ -215,6 +296,13 @@ class Service:
         hour, minute = (int(part) for part in self.config.maintenance_at.split(":"))
         self.scheduler.add_job(self.maintenance_job, CronTrigger(hour=hour, minute=minute, timezone=VIETNAM_TZ),
                                id="maintenance", name="maintenance")
+        if self.watcher is not None:
+            self.scheduler.add_job(self.watch_job, IntervalTrigger(seconds=seconds(self.config.watch_every)),
+                                   id="watch", name="watch", next_run_time=now)
+        if self.config.backfill_at.strip().lower() not in ("", "off"):
+            hour, minute = (int(part) for part in self.config.backfill_at.split(":"))
+            self.scheduler.add_job(self.backfill_job, CronTrigger(hour=hour, minute=minute, timezone=VIETNAM_TZ),
+                                   id="backfill", name="backfill")
         self.scheduler.start(paused=paused)
         for job in self.scheduler.get_jobs():
             logger.info("job %s: %s, next run %s", job.id, job.trigger, job.next_run_time)

@@ -151,6 +151,16 @@ class ArticlesMixin(CrawlStateMixin):
         return KnownArticle(*row) if row else None
 
     @translated
+    def due_for_recheck(self, now: datetime, limit: int) -> list[KnownArticle]:
+        """Stored articles whose re-check is due at `now`, the most overdue first."""
+        rows = self.db.conn.execute(
+            "SELECT site_id, url, next_check, fetch_count, published FROM articles"
+            " WHERE next_check IS NOT NULL AND next_check <= ? ORDER BY next_check LIMIT ?",
+            [iso_utc(now), limit],
+        )
+        return [KnownArticle(*row) for row in rows]
+
+    @translated
     def article_fetch_state(self, site_id: str) -> FetchState | None:
         """The last fetch of a stored article's page (under the URL it is stored with)."""
         rows = list(self.db.query(

@@ -138,10 +138,12 @@ class RunsMixin(Database):
         )  # fmt: skip
 
     @translated
-    def runs(self, limit: int = 20) -> list[CrawlRun]:
-        """The most recent runs, newest first, each with its field coverage."""
+    def runs(self, limit: int = 20, *, kind: str | None = None) -> list[CrawlRun]:
+        """The most recent runs (of one kind: crawl or backfill), newest first, each with its
+        field coverage."""
         rows = self.db.conn.execute(
-            f"SELECT {_RUN_COLUMNS} FROM crawl_history ORDER BY id DESC LIMIT ?", [limit]
+            f"SELECT {_RUN_COLUMNS} FROM crawl_history WHERE ? IS NULL OR kind = ? ORDER BY id DESC LIMIT ?",
+            [kind, kind, limit],
         ).fetchall()
         return self._with_fields([CrawlRun(*row) for row in rows])
 

@@ -285,6 +285,7 @@ VERBS = {
     "backfill_queue": lambda s: s.backfill_queue(".."),
     "dequeue": lambda s: s.dequeue("..", ARTICLE.site_id),
     "backfills": lambda s: s.backfills(),
+    "due_for_recheck": lambda s: s.due_for_recheck(T0, 10),
 }
 
 

@@ -40,6 +40,18 @@ from tintuc.options import (
 @max_pages_option
 @topics_option
 @rechecks_option
+@click.option("--watch/--no-watch", envvar="TINTUC_WATCH", default=True, show_default=True, show_envvar=True,
+              help="Poll the newest-articles feed, and the feeds and tags where relevant articles appear,"
+                   " between crawls: new articles reach the feeds within minutes.")
+@click.option("--backfill-at", envvar="TINTUC_BACKFILL_AT", default=defaults.BACKFILL_AT, show_default=True,
+              show_envvar=True, help="Nightly backfill time, HH:MM Vietnam time, or 'off'.")
+@click.option("--backfill-since", envvar="TINTUC_BACKFILL_SINCE", default=defaults.BACKFILL_SINCE,
+              show_default=True, show_envvar=True,
+              help="What the nightly backfill covers: a duration back (2d) or a date (YYYY-MM-DD: the"
+                   " archive from then, a budget's worth a night).")
+@click.option("--backfill-budget", envvar="TINTUC_BACKFILL_BUDGET", type=click.IntRange(min=1),
+              default=defaults.BACKFILL_BUDGET, show_default=True, show_envvar=True,
+              help="Requests the nightly backfill may make.")
 @click.option("--feeds-every", envvar="TINTUC_FEEDS_EVERY", default=defaults.FEEDS_EVERY,
               show_default=True, show_envvar=True,
               help="Safety regeneration of the feeds (they are also rebuilt after each crawl that changed the store).")
@@ -49,9 +61,10 @@ from tintuc.options import (
               default=defaults.KEEP_BACKUPS, show_default=True, show_envvar=True)
 @click.pass_obj
 def run_command(obj: dict, **options) -> None:  # noqa: ANN003
-    """Run the service: crawl on a schedule, regenerate the feeds, serve them, until stopped.
+    """Run the service: watch for new articles, crawl and backfill on a schedule, regenerate
+    the feeds, serve them, until stopped.
 
-    Example: tintuc run --crawl-every 30m --port 8080
+    Example: tintuc run --crawl-every 12h --port 8080
     """
     from scheduler import Service, ServiceConfig
     from scheduler.schedule import ScheduleError
