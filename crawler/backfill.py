@@ -8,8 +8,8 @@ and each holds twenty decisions.
 
 - **The window.** With `--since`, a listing is walked down to that date, whole: a researcher who
   asks for a year wants all of it. With `--until`, the walk first locates the first page that
-  reaches that date (a galloping, then binary search over page numbers: a handful of requests
-  instead of every page in between). A window of a few days reads the listings' day archives
+  reaches that date (a jump to where the listing's density puts it, then a binary search: a
+  handful of requests instead of every page in between). A window of a few days reads the listings' day archives
   instead, one page per section and day, addressed by date, so nothing shifts under it while
   the site publishes.
 - **No window.** The whole archive, with a stopping rule per listing: the walk of a listing ends
@@ -41,6 +41,7 @@ TAG_WINDOW = 3  # the same, for tag pages
 TAG_MIN_RELEVANT = 5  # relevant articles found that must carry a tag before its pages are walked
 DAY_ARCHIVE_DAYS = 7  # windows this short read day archives
 MAX_PAGES = 10_000  # no listing is walked deeper than this (a runaway pagination)
+ITEMS_PER_PAGE = 20  # a listing page below the first (docs/site.md §6)
 
 # A walk's status (storage: backfill_sources.status).
 LOCATING, WALKING = "locating", "walking"  # going on
@@ -155,19 +156,25 @@ def after_page(walk: Walk, page: PageView, found: int, window: Window) -> Walk:
 
 
 def _locate(walk: Walk, page: PageView, window: Window) -> Walk:
-    """One step of the search for the first page that reaches `window.until`: pages wholly newer
-    than it raise the low bound, others lower the high bound; galloping (doubling) until a high
-    bound is known, then halving."""
+    """One step of the search for the first page that reaches `window.until`. A page wholly newer
+    than it raises the low bound, any other lowers the high bound. While no high bound is known,
+    the next probe is where this page's density puts `until` (pages cover days at a steady pace,
+    near enough); then it halves the range between the bounds."""
     assert window.until is not None
-    created = [item.created for item in page.items if item.created]
-    newer = bool(created) and min(created).astimezone(VIETNAM_TZ).date() > window.until
+    created = sorted(item.created.astimezone(VIETNAM_TZ) for item in page.items if item.created)
+    newer = bool(created) and created[0].date() > window.until
     if newer and page.has_next:
         low, high = walk.next_page, walk.high
     else:
         low, high = walk.low, walk.next_page
     if high and high - low <= 1:
-        return Walk(walk.kind, high, (), WALKING)  # page `high` is read again, now as the walk's first
-    probe = (low + high) // 2 if high else max(2 * low, low + 1)
+        return Walk(walk.kind, high, (), WALKING)
+    if high:
+        probe = (low + high) // 2
+    else:  # newer: skip the pages this page's density says are newer still
+        days_per_item = (created[-1] - created[0]).total_seconds() / 86_400 / max(1, len(created) - 1)
+        days_ahead = (created[0].date() - window.until).days
+        probe = low + max(1, math.floor(days_ahead / max(days_per_item * ITEMS_PER_PAGE, 1e-3)))
     return Walk(walk.kind, probe, (), LOCATING, low, high)
 
 
@@ -179,7 +186,6 @@ def topical_tags(tag_counts: dict[str, int], hint: Callable[[str], float]) -> li
 
 
 
-ITEMS_PER_PAGE = 20  # a listing page below the first (docs/site.md §6)
 HORIZON = timedelta(days=3653)  # how far back an open walk is assumed to go, for the ETA only
 
 

@@ -49,7 +49,8 @@ class RequestRecord:
 
     ``path`` is the request target exactly as received (percent-escapes and query kept);
     ``decoded_path`` is its path part percent-decoded as UTF-8; ``fault`` is the kind of the
-    fault applied to it (``"Status"``, ``"Reset"``…), None for a normal answer.
+    fault applied to it (``"Status"``, ``"Reset"``…), None for a normal answer. ``time`` is the
+    wall clock's, ``site_time`` the site's publishing clock's (they differ under a ManualClock).
     """
 
     method: str
@@ -61,6 +62,7 @@ class RequestRecord:
     time: float
     decoded_path: str = ""
     fault: str | None = None
+    site_time: datetime | None = None  # the site's clock when it answered (a ManualClock's time in tests)
 
 
 @dataclass(frozen=True)
@@ -529,6 +531,7 @@ class _Handler(BaseHTTPRequestHandler):
                 time=time.time(),
                 decoded_path=decode_path(self.path),
                 fault=reply.fault,
+                site_time=site.now(),
             )
         )
         self.send_response(reply.status)
