@@ -18,7 +18,9 @@ For each feed it records:
   missing, rewritten, touched or replaced since is rebuilt.
 
 And for the web pages rendered from a view (index.html, each feed's current page): a digest of
-what the page shows and a stamp of its file, so that it is rendered only when either changed.
+what the page shows and a stamp of its file, so that it is rendered only when either changed;
+and the index chart's counts with what they were counted from, so that a crawl that changed
+nothing (the index then shows only a new time) does not count them again.
 
 A feed's record is written after its files, in one transaction, so a run killed at any moment
 leaves either the previous record, whose stamps no longer match the pages that run rewrote, or
@@ -53,7 +55,7 @@ from feeds.templating import templates_digest
 logger = logging.getLogger(__name__)
 
 FILENAME = ".manifest.db"
-FORMAT = 2  # PRAGMA user_version: a manifest of another format is started afresh
+FORMAT = 3  # PRAGMA user_version: a manifest of another format is started afresh
 SCHEMA = """
 CREATE TABLE feeds (
     slug          TEXT PRIMARY KEY,
@@ -88,6 +90,10 @@ CREATE TABLE pages (
     name          TEXT PRIMARY KEY,  -- a page rendered from a view: index.html, <slug>/index.html
     digest        TEXT NOT NULL,     -- of what it shows
     stamp         TEXT NOT NULL      -- its file as written: [inode, size, mtime_ns, ctime_ns]
+) WITHOUT ROWID;CREATE TABLE counts (
+    name          TEXT PRIMARY KEY,  -- what was counted: "chart", the index's monthly counts
+    key           TEXT NOT NULL,     -- of what they were counted from (revision, months, topics)
+    value         TEXT NOT NULL      -- JSON
 ) WITHOUT ROWID;
 """
 # Everything that decides a document's bytes besides the articles and the definition.
@@ -206,6 +212,22 @@ class Manifest:
         with self.db.atomic():
             self.db["pages"].upsert(
                 {"name": name, "digest": digest, "stamp": json.dumps(stamp)}, pk="name"
+            )
+
+    def counts(self, name: str, key: str) -> Any | None:
+        """What was recorded under `name` if it was counted from `key`, else None."""
+        row = self.db.execute(
+            "SELECT value FROM counts WHERE name = ? AND key = ?", [name, key]
+        ).fetchone()
+        try:
+            return json.loads(row[0]) if row else None
+        except ValueError:
+            return None
+
+    def record_counts(self, name: str, key: str, value: Any) -> None:
+        with self.db.atomic():
+            self.db["counts"].upsert(
+                {"name": name, "key": key, "value": json.dumps(value)}, pk="name"
             )
 
     def locate(self, slug: str, site_ids: Iterable[str]) -> dict[str, Location]:

@@ -37,7 +37,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.etree
 
 from core.clock import parse_time
-from core.feed_types import CrawlWindow, Revision
+from core.feed_types import CrawlWindow, MonthlyCount, Revision
 from feeds import atom, cards, chart, manifest, pages, publish, templating
 from feeds.archive import Page, Placement, Step, advance, archive_path, layout
 from feeds.definitions import FeedDefinition
@@ -211,11 +211,30 @@ def _publish_index(
     def render() -> bytes:
         drawn = None
         if topics:
-            counts = store.monthly_topic_counts(months[0], months[-1])
+            counts = _monthly_counts(store, recorded, months, _digest(chart_key))
             drawn = chart.monthly_chart(counts, list(topics.items()), months)
         return pages.index_html(pages.IndexPage(tuple(shown), opml_url, crawls, drawn))
 
     _publish_view(out, recorded, INDEX, digest, render, report)
+
+
+def _monthly_counts(
+    store: Store, recorded: Manifest, months: Sequence[str], key: str
+) -> list[MonthlyCount]:
+    """The chart's counts: as recorded when counted from the same revision, months and topics,
+    else counted (a query over the articles of those months) and recorded."""
+    cached = recorded.counts("chart", key)
+    if cached is not None:
+        try:
+            return [MonthlyCount(str(t), str(m), int(n)) for t, m, n in cached]
+        except (TypeError, ValueError):
+            pass
+    counts = store.monthly_topic_counts(months[0], months[-1])
+    try:
+        recorded.record_counts("chart", key, [[c.topic, c.month, c.articles] for c in counts])
+    except sqlite3.Error as error:
+        logger.warning("cannot record the chart's counts in the manifest (%s)", error)
+    return counts
 
 
 def feed_base_url(base_url: str) -> str:
