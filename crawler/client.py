@@ -14,17 +14,32 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from protego import Protego
 
 from core.project import USER_AGENT
-from crawler.network import describe_failure
+from crawler.network import describe_failure, retry_after_seconds
 from crawler.policy import conditional_headers
 
 
 class FetchError(Exception):
-    """A page that could not be had; the message says why in one line, naming the host."""
+    """A page that could not be had; the message says why in one line, naming the host.
+
+    `status` is the HTTP status when the site answered (None for a network failure), and
+    `retry_after` the seconds its Retry-After header asked for, when it sent one.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+    @property
+    def gone(self) -> bool:
+        """The page is not there (404, 410): asking again will not help."""
+        return self.status in (404, 410)
 
 
 @dataclass(frozen=True)
@@ -63,15 +78,17 @@ class PoliteClient:
         user_agent: str = USER_AGENT,
         delay: float = 1.0,
         timeout: float = 30.0,
+        robots_ttl: float = 86_400.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.user_agent = user_agent
         self.delay = delay
         self.timeout = timeout
+        self.robots_ttl = robots_ttl  # a long-lived client reads robots.txt again after this
         self._clock, self._sleep = clock, sleep
         self._last: float | None = None
-        self._robots: dict[str, Protego] = {}
+        self._robots: dict[str, tuple[Protego, float]] = {}
         self._opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=tls_context()))
 
     def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Reply:
@@ -80,15 +97,21 @@ class PoliteClient:
             raise FetchError(f"robots.txt of {urlsplit(url).netloc} disallows {url}")
         reply = self._request(url, conditional_headers(etag, last_modified))
         if reply.status not in (200, 304):
-            raise FetchError(f"{urlsplit(url).netloc} answered HTTP {reply.status} for {url}")
+            raise FetchError(
+                f"{urlsplit(url).netloc} answered HTTP {reply.status} for {url}",
+                status=reply.status,
+                retry_after=retry_after_seconds(reply.headers.get("Retry-After"), datetime.now(timezone.utc)),
+            )
         return reply
 
     def allowed(self, url: str) -> bool:
-        """Whether robots.txt lets us fetch `url` (read once per host)."""
+        """Whether robots.txt lets us fetch `url` (read once per host, again after `robots_ttl`)."""
         parts = urlsplit(url)
-        if parts.netloc not in self._robots:
-            self._robots[parts.netloc] = self._read_robots(f"{parts.scheme}://{parts.netloc}/robots.txt")
-        return self._robots[parts.netloc].can_fetch(url, self.user_agent)
+        cached = self._robots.get(parts.netloc)
+        if cached is None or self._clock() - cached[1] > self.robots_ttl:
+            rules = self._read_robots(f"{parts.scheme}://{parts.netloc}/robots.txt")
+            cached = self._robots[parts.netloc] = (rules, self._clock())
+        return cached[0].can_fetch(url, self.user_agent)
 
     def _read_robots(self, url: str) -> Protego:
         try:
@@ -119,3 +142,4 @@ class PoliteClient:
             remaining = self.delay - (self._clock() - self._last)
             if remaining > 0:
                 self._sleep(remaining)
+

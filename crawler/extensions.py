@@ -66,6 +66,7 @@ class CrawlRunExtension:
             self.lock.release()
             raise
         self.run_id: int | None = None
+        self.kind = "crawl"
         self._saved_at = 0
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.response_received, signal=signals.response_received)
@@ -106,7 +107,8 @@ class CrawlRunExtension:
         return counts
 
     def spider_opened(self, spider: Spider) -> None:
-        self.run_id = self.store.start_run(self.site_url, now=self.now())
+        self.kind = getattr(spider, "run_kind", "crawl")  # "backfill" for crawler/spiders/backfill.py
+        self.run_id = self.store.start_run(self.site_url, now=self.now(), kind=self.kind)
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
         pages = self.counters()["pages"]
@@ -133,9 +135,9 @@ class CrawlRunExtension:
             self.run_id, counters, fields=self.field_counts(), status=status, now=self.now(), message=message  # type: ignore[arg-type]
         )
         logger.info(
-            "crawl %s: %d pages (%d not modified), %d new, %d updated, %d unchanged,"
+            "%s %s: %d pages (%d not modified), %d new, %d updated, %d unchanged,"
             " %d failures, %d extraction failures",
-            status, *(counters[name] for name in RUN_COUNTERS),
+            self.kind, status, *(counters[name] for name in RUN_COUNTERS),
         )
 
 

@@ -30,6 +30,11 @@ from crawler.urls import Kind, article_id
 
 logger = logging.getLogger(__name__)
 
+# Request meta key of a backfill's archive page (a deep listing page, a day archive): always
+# fetched whole, and its outcome kept by the backfill (storage/backfills.py), not in fetch_state,
+# so that crawls do not start revisiting the archive.
+ARCHIVE = "archive"
+
 
 def header(response: Response, name: str) -> str | None:
     value = response.headers.get(name)
@@ -47,8 +52,8 @@ class FetchStateMiddleware:
         return cls(CrawlRunExtension.of(crawler), crawler.settings["TINTUC_RECHECKS"])
 
     def process_request(self, request: Request, spider: object = None) -> None:
-        if "kind" not in request.meta or "If-None-Match" in request.headers:
-            return None  # not one of the spider's pages (robots.txt), or a retry already asking
+        if "kind" not in request.meta or "If-None-Match" in request.headers or request.meta.get(ARCHIVE):
+            return None  # not one of the spider's pages (robots.txt), a retry already asking, an archive page
         canonical = request.meta["canonical"]
         site_id = article_id(canonical) if request.meta["kind"] is Kind.ARTICLE else None
         # A stored article's state is its stored URL's, which may be another variant of this one.
@@ -75,7 +80,8 @@ class FetchStateMiddleware:
             "skipped %s: HTTP %d, %s", response.url, response.status,
             header(response, "Content-Type") or "no type",
         )
-        self.store.record_fetch(canonical, kind.value, response.status, now=now)
+        if not request.meta.get(ARCHIVE):
+            self.store.record_fetch(canonical, kind.value, response.status, now=now)
         return response
 
     def process_exception(self, request: Request, exception: Exception, spider: object = None) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
 from datetime import datetime, timezone
 
@@ -20,11 +19,15 @@ from twisted.internet.base import DelayedCall
 from twisted.internet.defer import Deferred
 
 from crawler.extensions import ROBOTS_UNREACHABLE_STAT
-from crawler.network import describe_failure
+from crawler.network import describe_failure, retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+
+
+class RobotsUnreadable(IgnoreRequest):
+    """A page not asked for because robots.txt could not be read (not because it forbids it)."""
 
 
 class EveryRequestRobotsTxtMiddleware(RobotsTxtMiddleware):
@@ -57,7 +60,7 @@ class EveryRequestRobotsTxtMiddleware(RobotsTxtMiddleware):
     def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
         netloc = urlparse_cached(request).netloc
         if netloc in self._unread:
-            raise IgnoreRequest(self._unread[netloc])
+            raise RobotsUnreadable(self._unread[netloc])
         super().process_request_2(rp, request)
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
@@ -82,23 +85,6 @@ class EveryRequestRobotsTxtMiddleware(RobotsTxtMiddleware):
         self._unread[netloc] = why = f"robots.txt could not be read: {cause}"
         logger.error("%s; nothing is fetched from %s in this crawl", why, netloc)
         self._stats.set_value(ROBOTS_UNREACHABLE_STAT, why)
-
-
-def retry_after_seconds(value: str | bytes | None, now: datetime) -> float | None:
-    """Parse a Retry-After header (delta-seconds or an HTTP date); None when absent or invalid."""
-    if not value:
-        return None
-    text = value.decode("latin-1") if isinstance(value, bytes) else value
-    text = text.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - now).total_seconds())
 
 
 def backoff_seconds(attempt: int, base: float) -> float:

@@ -6,8 +6,10 @@ reports the cause and the host once, instead of the transport library's tracebac
 
 from __future__ import annotations
 
+import email.utils
 import socket
 import ssl
+from datetime import datetime, timezone
 
 from scrapy.exceptions import (
     CannotResolveHostError,
@@ -52,3 +54,20 @@ def _caused_by_tls(error: BaseException) -> bool:
     reasons = getattr(error, "reasons", None) or []
     names = {type(getattr(reason, "value", reason)).__module__ for reason in reasons}
     return any(name.startswith("OpenSSL") for name in names)
+
+
+def retry_after_seconds(value: str | bytes | None, now: datetime) -> float | None:
+    """Parse a Retry-After header (delta-seconds or an HTTP date); None when absent or invalid."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - now).total_seconds())

@@ -9,15 +9,15 @@ taken from it (crawler/items.py says why).
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from scrapy.crawler import Crawler
 
 from core.durations import parse_durations
+from crawler.backfill import Window
 from crawler.classify import classify, load_rules
 from crawler.extensions import CrawlRunExtension
+from crawler.ingest import store_article
 from crawler.items import ArticleItem, PageItem
-from crawler.policy import next_check
 from storage import SaveOutcome
 
 logger = logging.getLogger(__name__)
@@ -81,21 +81,26 @@ class StorePipeline:
         return item
 
     def _save(self, item: ArticleItem) -> None:
-        article = item.article
-        if item.topics is None:
-            raise RuntimeError("an article reached StorePipeline unclassified (ITEM_PIPELINES order)")
-        outcome = self.store.save_article(
-            article,
-            item.topics,
-            rules_version=item.rules_version,
-            now=item.fetched_at,
-            next_check=next_check(datetime.fromisoformat(article.published), item.fetched_at, self.rechecks),
-            etag=item.etag,
-            last_modified=item.last_modified,
-        )
-        if article.url != item.fetched_url:  # fetched under another URL variant: that one too
-            self.store.record_fetch(item.fetched_url, "article", 200, now=item.fetched_at)
+        outcome = store_article(self.store, item, self.rechecks)  # after ClassifyPipeline
         self.run.count({SaveOutcome.NEW: "articles_new", SaveOutcome.UPDATED: "articles_updated"}
                        .get(outcome, "articles_unchanged"))  # fmt: skip
-        topics = ",".join(match.topic for match in item.topics) or "-"
-        logger.info("%s [%s] %s", outcome.value, topics, article.title)
+        topics = ",".join(match.topic for match in item.topics or ()) or "-"
+        logger.info("%s [%s] %s", outcome.value, topics, item.article.title)
+
+
+class BackfillQueuePipeline:
+    """A backfill's article leaves its queue once stored (crawler/spiders/backfill.py): a
+    backfill killed before that fetches it again, never loses it."""
+
+    def __init__(self, run: CrawlRunExtension, window: Window) -> None:
+        self.store = run.store
+        self.key = window.key
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BackfillQueuePipeline:
+        return cls(CrawlRunExtension.of(crawler), Window.from_settings(crawler.settings))
+
+    def process_item(self, item: object, spider: object = None) -> object:
+        if isinstance(item, ArticleItem):
+            self.store.dequeue(self.key, item.article.site_id)
+        return item

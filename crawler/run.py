@@ -22,6 +22,9 @@ def crawl_settings(
     topics_path: str | None = None,
     rechecks: str | None = None,
     now: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    progress: bool | None = None,
 ) -> Settings:
     """The project's Scrapy settings with the command-line overrides applied."""
     settings = Settings()
@@ -29,6 +32,12 @@ def crawl_settings(
     overrides: dict = {"TINTUC_DB": db_path, "TINTUC_SITE_URL": site_url}
     if now:
         overrides["TINTUC_NOW"] = now
+    if since:
+        overrides["TINTUC_BACKFILL_SINCE"] = since
+    if until:
+        overrides["TINTUC_BACKFILL_UNTIL"] = until
+    if progress is not None:
+        overrides["TINTUC_PROGRESS"] = progress
     if max_pages is not None:
         overrides["TINTUC_MAX_PAGES"] = max_pages
     if topics_path:
@@ -44,15 +53,16 @@ def crawl_settings(
     return settings
 
 
-def run_crawl(**options) -> CrawlRun | None:  # noqa: ANN003 (the keywords of crawl_settings)
-    """Crawl once and return the run's record (None if the spider never opened).
+def run_crawl(spider: str = "baotintuc", **options) -> CrawlRun | None:  # noqa: ANN003 (crawl_settings)
+    """Crawl once (or backfill, `spider="backfill"`) and return the run's record (None if the
+    spider never opened).
 
     Logging handlers are the caller's to install (tintuc.cli.setup_logging).
     """
     settings = crawl_settings(**options)
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
     process = CrawlerProcess(settings)
-    process.crawl("baotintuc")
+    process.crawl(spider)
     process.start()
     with Store.open(settings["TINTUC_DB"]) as store:
         runs = store.runs(limit=1)

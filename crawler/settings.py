@@ -23,6 +23,9 @@ TINTUC_RECHECKS = defaults.RECHECKS  # re-fetch a new article this long after pu
 TINTUC_TOPICS = None  # path of a topic rules file; None: the packaged crawler/topics.toml
 TINTUC_RETRY_AFTER_MAX = 300  # seconds: longest Retry-After we wait for before giving up
 TINTUC_BACKOFF_BASE = 2.0  # seconds: retry n waits BASE * 2**(n-1) when no Retry-After is given
+TINTUC_BACKFILL_SINCE = None  # `tintuc backfill --since`: ISO date, None: the whole archive
+TINTUC_BACKFILL_UNTIL = None  # `tintuc backfill --until`: ISO date, None: up to today
+TINTUC_PROGRESS = None  # backfill progress: True a bar, False plain lines, None: a bar on a terminal
 TINTUC_NOW = None  # ISO 8601 time the crawl's clock starts at; None: the system clock (tests use it)
 
 # -- politeness ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
@@ -22,15 +23,20 @@ START_URL = (
     "viet-nam-va-nhat-ban-doi-thoai-ve-chinh-sach-moi-truong-20211124202628584.htm"
 )
 RSS_INDEX_PATH = "/rss.htm"
+NEWEST_FEED_PATH = "/tin-moi-nhat.rss"  # the newest articles of every section (docs/site.md §8)
 
 _ARTICLE = re.compile(r"^/[a-z0-9-]+/[a-z0-9-]+-(\d{17})\.htm$", re.IGNORECASE)
 _LISTING = re.compile(r"^/([a-z0-9-]+-\d+ct\d+)(?:/trang-(\d+))?\.htm$", re.IGNORECASE)
+# A listing's day archive: /<listing>/d<D>-<M>-<YYYY>.htm (docs/site.md §2; listing markup).
+_DAY = re.compile(r"^/([a-z0-9-]+-\d+ct\d+)/d(\d{1,2})-(\d{1,2})-(\d{4})(?:/trang-(\d+))?\.htm$", re.IGNORECASE)
 _TAG = re.compile(r"^/tags/([^/]+?)(?:/trang-(\d+))?\.htm$", re.IGNORECASE)
+_LISTING_IDS = re.compile(r"^/[a-z0-9-]+-(\d+)ct(\d+)(?:/|\.htm$)", re.IGNORECASE)
+_CATEGORY_FEED = re.compile(r"^/rss/[a-z0-9-]+-(\d+)\.rss$", re.IGNORECASE)
 
 
 class Kind(str, Enum):
     ARTICLE = "article"
-    LISTING = "listing"  # a category listing page
+    LISTING = "listing"  # a category listing page, or one day of it (a day archive)
     TAG = "tag"  # a tag page
     RSS_INDEX = "rss-index"  # /rss.htm, the list of the site's feeds
     RSS = "rss"  # one RSS 2.0 feed
@@ -41,7 +47,7 @@ def kind_of(url: str) -> Kind | None:
     path = urlsplit(url).path
     if _ARTICLE.match(path):
         return Kind.ARTICLE
-    if _LISTING.match(path):
+    if _LISTING.match(path) or _DAY.match(path):
         return Kind.LISTING
     if _TAG.match(unquote(path)):
         return Kind.TAG
@@ -59,18 +65,51 @@ def article_id(url: str) -> str | None:
 
 
 def page_number(url: str) -> int:
-    """Which page of a listing or tag page a URL is (1 when it has no /trang-N)."""
+    """Which page of a listing, day archive or tag page a URL is (1 when it has no /trang-N)."""
     path = unquote(urlsplit(url).path)
+    if day := _DAY.match(path):
+        return int(day.group(5)) if day.group(5) else 1
     match = _LISTING.match(path) or _TAG.match(path)
     return int(match.group(2)) if match and match.group(2) else 1
 
 
-def next_page(url: str) -> str:
-    """The URL of the page after this listing or tag page (`/x.htm` → `/x/trang-2.htm`)."""
+def listing_page(url: str, number: int) -> str:
+    """Page `number` of the listing or tag page `url` is a page of (`/x.htm` → `/x/trang-N.htm`)."""
     parts = urlsplit(url)
     path = re.sub(r"(/trang-\d+)?\.htm$", "", parts.path, flags=re.IGNORECASE)
-    path = f"{path}/trang-{page_number(url) + 1}.htm"
+    path = f"{path}/trang-{number}.htm" if number > 1 else f"{path}.htm"
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def day_archive(listing_url: str, day: date) -> str:
+    """The day archive of a category listing for one Vietnam-time day (no zero padding, as the
+    site's own script writes it)."""
+    parts = urlsplit(listing_page(listing_url, 1))
+    path = parts.path.removesuffix(".htm") + f"/d{day.day}-{day.month}-{day.year}.htm"
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def next_page(url: str) -> str:
+    """The URL of the page after this listing or tag page (`/x.htm` → `/x/trang-2.htm`)."""
+    return listing_page(url, page_number(url) + 1)
+
+
+def listing_ids(url: str) -> tuple[int, int] | None:
+    """A category listing's own id and its parent's (0 for a top-level one), from its URL."""
+    match = _LISTING_IDS.match(urlsplit(url).path)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def feed_category(url: str) -> int | None:
+    """The category id of a category feed (`/rss/kinh-te-128.rss` → 128); None for others."""
+    match = _CATEGORY_FEED.match(urlsplit(url).path)
+    return int(match.group(1)) if match else None
+
+
+def tag_page(keyword: str) -> str:
+    """The canonical URL of a tag's page: lower case, spaces as `+` (docs/site.md §2)."""
+    path = "/tags/" + "+".join(keyword.casefold().split()) + ".htm"
+    return CANONICAL_ORIGIN + safe_url_string(path)
 
 
 def tag_keyword(url: str) -> str:

@@ -10,6 +10,7 @@ verbs return.
 
 from core.model import content_hash
 from storage.articles import KnownArticle, SaveOutcome
+from storage.backfills import BackfillSource, PageOutcome, QueuedArticle
 from storage.crawl_state import FetchState, FrontierEntry
 from storage.errors import (
     DatabaseBusyError,
@@ -23,10 +24,12 @@ from storage.reports import EXPORT_COLUMNS, MonthCount, StoreStats
 from storage.runs import RUN_COUNTERS, CrawlRun, FieldCoverage
 from storage.search import SearchHit, SearchResults
 from storage.store import Store
+from storage.watching import PollOutcome, WatchedSource
 
 __all__ = [
     "EXPORT_COLUMNS",
     "RUN_COUNTERS",
+    "BackfillSource",
     "CrawlRun",
     "DatabaseBusyError",
     "DatabaseUnusableError",
@@ -37,6 +40,9 @@ __all__ = [
     "InvalidDataError",
     "KnownArticle",
     "MonthCount",
+    "PageOutcome",
+    "PollOutcome",
+    "QueuedArticle",
     "SaveOutcome",
     "SearchHit",
     "SearchQueryError",
@@ -44,5 +50,6 @@ __all__ = [
     "StorageError",
     "Store",
     "StoreStats",
+    "WatchedSource",
     "content_hash",
 ]

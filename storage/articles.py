@@ -217,6 +217,28 @@ class ArticlesMixin(CrawlStateMixin):
         return {row[0] for row in self.db.conn.execute(sql, params)}
 
     @translated
+    def where_relevant_appear(self, since: str) -> list[tuple[str, tuple[str, ...]]]:
+        """For each article in a topic published since `since` (ISO 8601, compared as the
+        site's time): its category listing URL and its tags. What the watcher watches follows
+        from these."""
+        rows = self.db.conn.execute(
+            "SELECT a.category_url, (SELECT json_group_array(tag) FROM (SELECT tag FROM article_tags"
+            " WHERE site_id = a.site_id ORDER BY position)) FROM articles AS a"
+            " WHERE a.published >= ? AND a.site_id IN (SELECT site_id FROM article_topics)",
+            [since],
+        )
+        return [(category_url, tuple(json.loads(tags))) for category_url, tags in rows]
+
+    @translated
+    def relevant_tag_counts(self) -> dict[str, int]:
+        """How many articles in a topic carry each tag (as the site spells it)."""
+        rows = self.db.conn.execute(
+            "SELECT tag, count(DISTINCT site_id) FROM article_tags"
+            " WHERE site_id IN (SELECT site_id FROM article_topics) GROUP BY tag"
+        )
+        return dict(rows.fetchall())
+
+    @translated
     def topic_counts(self) -> dict[str, int]:
         rows = self.db.conn.execute("SELECT topic, count(*) FROM article_topics GROUP BY topic")
         return dict(rows.fetchall())

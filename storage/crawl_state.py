@@ -39,6 +39,15 @@ class CrawlStateMixin(Database):
         return {row["url"]: FetchState(**row) for row in self.db["fetch_state"].rows}
 
     @translated
+    def urls_of_kind(self, kind: str) -> list[str]:
+        """The URLs of one kind of page (`rss`, `tag`…) fetched at least once, last status 200
+        or 304, in URL order."""
+        rows = self.db.conn.execute(
+            "SELECT url FROM fetch_state WHERE kind = ? AND status IN (200, 304) ORDER BY url", [kind]
+        )
+        return [url for (url,) in rows]
+
+    @translated
     def fetch_state(self, url: str) -> FetchState | None:
         """One page's last fetch; None when it was never fetched."""
         rows = list(self.db["fetch_state"].rows_where("url = ?", [url]))

@@ -69,11 +69,12 @@ class CrawlRun:
     extraction_failures: int = 0
     message: str = ""
     seconds: int | None = None
+    kind: str = "crawl"  # crawl, or backfill (`tintuc backfill`)
     fields: dict[str, FieldCoverage] = field(default_factory=dict)  # field coverage, by field
 
 
 _RUN_COLUMNS = ", ".join(
-    ["id", "started", "finished", "status", "site_url", *RUN_COUNTERS, "message", "seconds"]
+    ["id", "started", "finished", "status", "site_url", *RUN_COUNTERS, "message", "seconds", "kind"]
 )
 
 
@@ -86,16 +87,17 @@ def _counter_values(counters: Counters) -> dict[str, int]:
 
 class RunsMixin(Database):
     @translated
-    def start_run(self, site_url: str, *, now: datetime) -> int:
-        """Open a crawl run. Runs left 'running' by a killed crawl are closed as 'interrupted'."""
+    def start_run(self, site_url: str, *, now: datetime, kind: str = "crawl") -> int:
+        """Open a run (a crawl, or a backfill). Runs left 'running' by a killed crawl are
+        closed as 'interrupted'."""
         with self._transaction():
             self.db.conn.execute(
                 "UPDATE crawl_runs SET status = 'interrupted', message = 'the crawl process died'"
                 " WHERE status = 'running'"
             )
             cursor = self.db.conn.execute(
-                "INSERT INTO crawl_runs (started, status, site_url) VALUES (?, 'running', ?)",
-                [iso_utc(now), site_url],
+                "INSERT INTO crawl_runs (started, status, site_url, kind) VALUES (?, 'running', ?, ?)",
+                [iso_utc(now), site_url, kind],
             )
         return int(cursor.lastrowid)
 
@@ -200,10 +202,11 @@ class RunsMixin(Database):
 
     @translated
     def failed_runs_in_a_row(self) -> int:
-        """How many of the most recent finished crawls failed, counting back to the last success."""
+        """How many of the most recent finished crawls failed, counting back to the last success
+        (backfills are not counted: they are not what keeps the feeds current)."""
         count = 0
         for (status,) in self.db.conn.execute(
-            "SELECT status FROM crawl_runs WHERE status != 'running' ORDER BY id DESC"
+            "SELECT status FROM crawl_runs WHERE status != 'running' AND kind = 'crawl' ORDER BY id DESC"
         ):
             if status == "ok":
                 break
@@ -213,6 +216,7 @@ class RunsMixin(Database):
     @translated
     def last_successful_run(self) -> CrawlRun | None:
         row = self.db.conn.execute(
-            f"SELECT {_RUN_COLUMNS} FROM crawl_history WHERE status = 'ok' ORDER BY id DESC LIMIT 1"
+            f"SELECT {_RUN_COLUMNS} FROM crawl_history WHERE status = 'ok' AND kind = 'crawl'"
+            " ORDER BY id DESC LIMIT 1"
         ).fetchone()
         return self._with_fields([CrawlRun(*row)])[0] if row else None

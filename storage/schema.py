@@ -26,7 +26,7 @@ from core.bylines import parse_byline
 from core.model import CONTENT_FIELDS, content_digest
 
 APPLICATION_ID = 0x74696E74  # "tint": marks the file as a tintuc-feeds database
-VERSION = 5
+VERSION = 6
 
 SCHEMA = """
 -- One row per article of baotintuc.vn, keyed by the site's own id.
@@ -369,6 +369,81 @@ FROM crawl_run_fields AS f JOIN crawl_runs AS r ON r.id = f.run_id;
 """
 
 
+# Reach and freshness (issue #14). The sources the service watches between crawls, each on its
+# own schedule (crawler/polling.py); where each backfill walk of the archive stands and what it
+# still has to fetch, so that a killed backfill resumes; and which runs were backfills.
+WATCH_AND_BACKFILL = """
+-- The cheap sources watched for new articles between crawls: the newest-articles feed, and the
+-- category feeds and tag pages where relevant articles appear. Validators are in fetch_state.
+CREATE TABLE watched_sources (
+    url           TEXT PRIMARY KEY,   -- canonical URL of the feed or tag page
+    role          TEXT NOT NULL,      -- newest, feed or tag: why it is watched
+    active        INTEGER NOT NULL DEFAULT 1,  -- 0: no longer watched (kept for its history)
+    added         TEXT NOT NULL,      -- when it was first watched (UTC)
+    last_polled   TEXT,               -- when it was last requested (UTC); NULL: never
+    next_poll     TEXT NOT NULL,      -- when it is due (UTC)
+    polls         INTEGER NOT NULL DEFAULT 0,  -- requests made, 304s included
+    changed       INTEGER NOT NULL DEFAULT 0,  -- polls that listed an article the one before did not
+    new_articles  INTEGER NOT NULL DEFAULT 0,  -- articles it showed that the store did not have
+    failures      INTEGER NOT NULL DEFAULT 0,  -- failed polls in a row
+    last_error    TEXT NOT NULL DEFAULT '',    -- why the last failed poll failed
+    listed_ids    TEXT NOT NULL DEFAULT '[]',  -- JSON array: the article ids its last response listed
+    activity      TEXT NOT NULL DEFAULT '{}'   -- JSON: new articles and hours watched, per hour of day
+);
+
+-- Each backfill walk of one archive source: where it stands, so that a killed backfill resumes.
+CREATE TABLE backfill_sources (
+    backfill      TEXT NOT NULL,      -- the backfill's window, 'SINCE..UNTIL' (dates; '' where open)
+    url           TEXT NOT NULL,      -- first page of the listing, day archive or tag page
+    kind          TEXT NOT NULL,      -- listing, day or tag
+    next_page     INTEGER NOT NULL DEFAULT 1,  -- the page to fetch next
+    pages         INTEGER NOT NULL DEFAULT 0,  -- pages fetched
+    items         INTEGER NOT NULL DEFAULT 0,  -- articles listed on them
+    candidates    INTEGER NOT NULL DEFAULT 0,  -- of which worth fetching and not stored before
+    recent        TEXT NOT NULL DEFAULT '[]',  -- JSON array: candidates on each of the last pages
+    oldest        TEXT,               -- creation time of the oldest article listed (Vietnam time)
+    status        TEXT NOT NULL DEFAULT 'walking',  -- locating, walking, done (window or archive end), thin (too few candidates), disallowed (robots.txt)
+    low_page      INTEGER NOT NULL DEFAULT 0,  -- while locating: deepest page known to be newer than the window
+    high_page     INTEGER NOT NULL DEFAULT 0,  -- … and shallowest known to reach it (0: none yet)
+    updated       TEXT NOT NULL,      -- UTC
+    PRIMARY KEY (backfill, url)
+);
+
+-- Articles a backfill found worth fetching and has not fetched yet.
+CREATE TABLE backfill_queue (
+    backfill      TEXT NOT NULL,      -- as in backfill_sources
+    site_id       TEXT NOT NULL,      -- the article's id
+    url           TEXT NOT NULL,      -- its canonical URL
+    source        TEXT NOT NULL,      -- the page that listed it
+    found         TEXT NOT NULL,      -- UTC
+    PRIMARY KEY (backfill, site_id)
+);
+
+ALTER TABLE crawl_runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'crawl';  -- crawl or backfill
+
+DROP VIEW crawl_history;
+-- Crawl runs with their duration in seconds (NULL without an end: running or interrupted).
+CREATE VIEW crawl_history AS
+SELECT
+    id,
+    started,
+    finished,
+    CAST(round((julianday(finished) - julianday(started)) * 86400) AS INTEGER) AS seconds,
+    status,
+    site_url,
+    pages,
+    not_modified,
+    articles_new,
+    articles_updated,
+    articles_unchanged,
+    failures,
+    extraction_failures,
+    message,
+    kind
+FROM crawl_runs;
+"""
+
+
 # MIGRATIONS[n] takes a database at version n to version n + 1 (version 0 is an empty file): SQL,
 # or a function of the connection. Each runs in one transaction together with the version bump.
 Migration = str | Callable[[sqlite3.Connection], None]
@@ -378,6 +453,7 @@ MIGRATIONS: dict[int, Migration] = {
     2: CHANGES,  # issue #6: what changed since a given revision, for the feeds
     3: reparse_bylines,  # issue #13: bylines as persons, agency and credit role
     4: FIELD_COVERAGE,  # issue #13: which source gave each field, per crawl
+    5: WATCH_AND_BACKFILL,  # issue #14: watched sources, backfill walks, run kinds
 }
 
 

@@ -123,10 +123,13 @@ def article_requests(records: list) -> list:
 
 @pytest.fixture(scope="session")
 def _crawled_template(tmp_path_factory) -> Path:
-    """One full crawl of a fresh replica per test process; tests get copies of it."""
+    """One full crawl of a fresh replica per test process, then a backfill and one round of the
+    watcher, so that every table has rows; tests get copies of it."""
     db = tmp_path_factory.mktemp("crawled-template") / "tintuc.db"
     with ReplicaSite() as site:
         crawl(site, db)
+        tintuc("backfill", "--site-url", site.url, "--db", str(db), "--delay", "0", "--no-progress")
+        tintuc("watch", "--once", "--site-url", site.url, "--db", str(db), "--delay", "0")
     return db
 
 

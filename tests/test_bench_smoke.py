@@ -29,6 +29,8 @@ EXPECTED_ROWS = [
     *(REAL_PAGE_ROWS if not shared.missing(["real-pages"]) else []),
     ("2 Classification", "replica articles", "articles/s"),
     ("2 Classification", "topic sets equal to ground truth", ""),
+    *([("2 Classification", "real prose", "environment"), ("2 Classification", "real prose", "vietnam-japan")]
+      if not shared.missing(["real-texts"]) else []),
     ("3 Crawl", "full crawl, ", ""),
     ("3 Crawl", "full crawl: peak RSS", ""),
     ("4 Incremental", "2nd crawl, site unchanged", ""),

@@ -8,7 +8,8 @@ import pytest
 
 from core.durations import parse_durations
 from core.project import PROJECT_URL
-from crawler.middlewares import backoff_seconds, retry_after_seconds
+from crawler.middlewares import backoff_seconds
+from crawler.network import retry_after_seconds
 from crawler.policy import RECHECKS, conditional_headers, is_due, next_check
 from crawler.run import crawl_settings
 from replica import Status

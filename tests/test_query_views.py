@@ -156,12 +156,12 @@ def test_topic_month_counts_add_up_to_the_topics(store, conn):
     assert all(len(m) == 7 and m[4] == "-" for (m,) in months)
 
 
-def test_crawl_history_shows_the_crawl_with_its_duration(store, conn):
-    (run,) = store.runs()
-    history = rows(conn, "SELECT id, status, pages, articles_new, seconds FROM crawl_history")
-    [(run_id, status, pages, new, seconds)] = history
-    assert (run_id, status, pages, new) == (run.id, "ok", run.pages, run.articles_new)
-    assert 0 <= seconds < 300
+def test_crawl_history_shows_each_run_with_its_kind_and_duration(store, conn):
+    runs = store.runs()
+    history = rows(conn, "SELECT id, kind, status, pages, articles_new, seconds FROM crawl_history ORDER BY id DESC")
+    assert [(r.id, r.kind, r.status, r.pages, r.articles_new) for r in runs] == [h[:5] for h in history]
+    assert [kind for _, kind, *_ in history] == ["backfill", "crawl"]  # the fixture's crawl, then its backfill
+    assert all(status == "ok" and 0 <= seconds < 300 for _, _, status, _, _, seconds in history)
 
 
 def test_an_article_without_topics_or_tags_shows_empty_arrays(tmp_path):

@@ -9,13 +9,16 @@ from __future__ import annotations
 import click
 
 from tintuc import __version__
+from tintuc.backfill_command import backfill_command
 from tintuc.config import ConfigError, default_map, load_config
-from tintuc.crawl_commands import crawl_command, reclassify_command, runs_command
+from tintuc.crawl_commands import crawl_command, runs_command
 from tintuc.extract_command import extract_command
 from tintuc.feed_commands import feeds_command, serve_command
 from tintuc.logs import setup_logging
 from tintuc.query_commands import browse_command, export_command, search_command, stats_command
+from tintuc.rules_commands import classify_command, eval_command, reclassify_command
 from tintuc.service_command import run_command
+from tintuc.watch_command import watch_command
 
 
 @click.group()
@@ -41,8 +44,12 @@ def cli(ctx: click.Context, verbose: int, config_path: str | None) -> None:
 
 for command in (
     crawl_command,
+    backfill_command,
+    watch_command,
     runs_command,
     reclassify_command,
+    classify_command,
+    eval_command,
     extract_command,
     run_command,
     feeds_command,

@@ -1,4 +1,4 @@
-"""`tintuc crawl`, `tintuc runs`, `tintuc reclassify`: the crawler and what it recorded."""
+"""`tintuc crawl` and `tintuc runs`: the crawler, and what it recorded."""
 
 from __future__ import annotations
 
@@ -56,23 +56,6 @@ def crawl_command(db: str, site_url: str, max_pages: int, delay: float, concurre
     )
     if run.status != "ok":
         raise click.ClickException(f"crawl {run.status}: {run.message or 'see the log above'}")
-
-
-@click.command("reclassify")
-@db_option
-@topics_option
-def reclassify_command(db: str, topics: str | None) -> None:
-    """Re-apply the topic rules to every stored article, without fetching anything."""
-    from crawler.classify import RulesError
-    from crawler.reclassify import reclassify_store
-    from storage import StorageError, Store
-
-    try:
-        with Store.open(db) as store:
-            changed = reclassify_store(store, topics)
-    except (RulesError, StorageError) as error:
-        raise click.ClickException(str(error)) from None
-    click.echo(f"{changed} articles changed topics")
 
 
 @click.command("runs")

@@ -14,7 +14,6 @@ URL rules are pure functions (crawler/extract.py, crawler/urls.py).
 
 from __future__ import annotations
 
-import codecs
 import functools
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -33,13 +32,10 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.python.failure import Failure
 
-from core.text import clean_line
 from crawler import selectors as css
 from crawler.classify import load_rules
-from crawler.coverage import field_outcomes
-from crawler.encoding import decode_page, looks_truncated
+from crawler.encoding import decode_page
 from crawler.extensions import LAST_FAILURE_STAT, CrawlRunExtension
-from crawler.extract import ExtractionError, extract
 from crawler.fetchstate import header
 from crawler.focus import context_bonus, memoised_topic_hint, page_on_topic, priority
 from crawler.items import ArticleItem, PageItem
@@ -48,6 +44,8 @@ from crawler.memory import CrawlMemory
 from crawler.middlewares import BudgetSpent, RetryLater
 from crawler.network import describe_failure
 from crawler.policy import is_due
+from crawler.rss import parse_rss
+from crawler.spiders.pages import article_item, page_text
 from crawler.urls import (
     RSS_INDEX_PATH,
     START_URL,
@@ -199,40 +197,18 @@ class BaotintucSpider(scrapy.Spider):
     # -- callbacks -------------------------------------------------------------------------------
 
     def _page_text(self, response: Response) -> str | None:
-        """The page as text, whatever its declared charset; None when there is nothing to parse
-        (a 304, a gone page) or the page arrived truncated (it is fetched again next time)."""
-        if response.status != 200 or not isinstance(response, TextResponse):
-            return None  # crawler/fetchstate.py recorded it
-        text, encoding = decode_page(response.body, response.encoding)
-        if encoding != codecs.lookup(response.encoding).name.replace("utf-8-sig", "utf-8"):
-            logger.info("%s: declared %s, decoded as %s", response.url, response.encoding, encoding)
-        if looks_truncated(text):
-            CrawlRunExtension.of(self.crawler).count("failures")
-            logger.warning("truncated page %s: kept for the next crawl", response.url)
-            return None
-        return text
+        return page_text(response, CrawlRunExtension.of(self.crawler))
 
     def parse_article(self, response: Response) -> Iterator[Request | ArticleItem | PageItem]:
         if (page := self._page_text(response)) is None:
             return
         parsed = Selector(text=page)  # once, for the article and for its links
-        try:
-            extraction = extract(page, response.url, site=self.site, parsed=parsed)
-        except ExtractionError as error:
-            CrawlRunExtension.of(self.crawler).count("extraction_failures")
-            logger.warning("extraction failed: %s", error)
+        item = article_item(response, page, parsed, site=self.site, run=CrawlRunExtension.of(self.crawler))
+        if item is None:
             yield self._page_item(response, relevant_links=0)
             return
-        article = extraction.article
-        yield ArticleItem(
-            article=article,
-            fields=field_outcomes(extraction),
-            fetched_url=response.meta["canonical"],
-            fetched_at=self._now(),
-            etag=header(response, "ETag"),
-            last_modified=header(response, "Last-Modified"),
-        )
-        relevant = page_on_topic(article, self.rules)
+        yield item
+        relevant = page_on_topic(item.article, self.rules)
         yield from self._follow(self._links(parsed, response.url, relevant=relevant))
 
     def parse_listing(self, response: Response) -> Iterator[Request | PageItem]:
@@ -269,18 +245,11 @@ class BaotintucSpider(scrapy.Spider):
     def parse_rss(self, response: Response) -> Iterator[Request | PageItem]:
         if response.status != 200 or not isinstance(response, TextResponse):
             return
-        links = []
-        try:
-            text, _ = decode_page(response.body, response.encoding)
-            items = scrapy.Selector(text=text, type="xml").xpath("//item")
-        except ValueError:
-            items = []
-        for item in items:
-            href = clean_line(item.xpath("link/text()").get() or item.xpath("guid/text()").get())
-            target = self._resolve(href, response.url)
-            if target and target[1] is Kind.ARTICLE:
-                text = " ".join(item.xpath("title/text()").getall() + item.xpath("description/text()").getall())
-                links.append(self._link(target[0], Kind.ARTICLE, context="rss", text=text))
+        text, _ = decode_page(response.body, response.encoding)
+        links = [
+            self._link(item.url, Kind.ARTICLE, context="rss", text=f"{item.title} {item.summary}")
+            for item in parse_rss(text, response.url, site=self.site)
+        ]
         yield self._page_item(response, relevant_links=sum(link.on_topic for link in links))
         yield from self._follow(links)
 
