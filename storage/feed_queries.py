@@ -191,15 +191,20 @@ class FeedQueriesMixin(Database):
 
     @translated
     def crawl_summary(self) -> CrawlSummary:
-        """When the last crawl that ended ended (and how), and when the last good one did."""
+        """When the last crawl that ended ended (and how), and when the last good one did.
+
+        Crawls only: a backfill walks the past, it is not what keeps the feeds current.
+        """
         conn = self.db.conn
         last = conn.execute(
             "SELECT coalesce(finished, started), status FROM crawl_runs"
-            " WHERE status != 'running' ORDER BY id DESC LIMIT 1"
+            " WHERE status != 'running' AND kind = :kind ORDER BY id DESC LIMIT 1",
+            {"kind": "crawl"},
         ).fetchone()
         good = conn.execute(
             "SELECT coalesce(finished, started) FROM crawl_runs"
-            " WHERE status = 'ok' ORDER BY id DESC LIMIT 1"
+            " WHERE status = 'ok' AND kind = :kind ORDER BY id DESC LIMIT 1",
+            {"kind": "crawl"},
         ).fetchone()
         return CrawlSummary(
             last_ended=last[0] if last else None,

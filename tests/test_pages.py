@@ -196,6 +196,8 @@ def test_the_index_says_when_the_last_crawl_failed_and_when_one_last_succeeded(s
     crawl(store, range(1, 3), T0)
     run = store.start_run("https://baotintuc.vn", now=T0 + timedelta(hours=1))
     store.finish_run(run, {}, status="failed", now=T0 + timedelta(hours=1, minutes=1))
+    backfill = store.start_run("https://baotintuc.vn", now=T0 + timedelta(hours=2), kind="backfill")
+    store.finish_run(backfill, {}, status="ok", now=T0 + timedelta(hours=3))  # not a crawl
     out = tmp_path / "out"
     regenerate(store, out)
     text = html(out, "index.html").cssselect(".crawl")[0].text_content()
