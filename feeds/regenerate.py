@@ -42,7 +42,7 @@ from feeds import atom, cards, chart, manifest, pages, publish, templating
 from feeds.archive import Page, Placement, Step, advance, archive_path, layout
 from feeds.definitions import FeedDefinition
 from feeds.entries import Entry, entry_from_article
-from feeds.manifest import FeedRecord, Manifest, PageStamp
+from feeds.manifest import FeedRecord, Manifest, PageStamp, Stamp
 from storage import FeedQueryError
 
 if TYPE_CHECKING:
@@ -53,7 +53,6 @@ logger = logging.getLogger(__name__)
 INDEX = pages.INDEX
 OPML = pages.OPML
 _ARCHIVE_FILE = re.compile(r"^archive-(\d+)\.atom$")
-_ARCHIVE_FILES = re.compile(r"^archive-(\d+)\.(atom|html)$")
 
 
 class FeedBuildError(Exception):
@@ -533,17 +532,27 @@ def _page_stamp(out: Path, slug: str, number: int) -> PageStamp:
 
 def _archive_files(out: Path, slug: str) -> dict[int, PageStamp]:
     """A feed's archive pages on disk, by number, with the stamps of their Atom file and web
-    page (feeds.manifest); a page with either file on disk is listed."""
+    page (feeds.manifest); a page with either file on disk is listed.
+
+    It stats every file of the archive, at every run: written for speed (no pattern, no path
+    objects), since for a large store this is most of what an unchanged regeneration costs.
+    """
     folder = out / slug
     if not folder.is_dir() or folder.is_symlink():
         return {}
-    found: dict[int, list] = {}
+    found: dict[str, list[Stamp | None]] = {}
     with os.scandir(folder) as entries:
         for entry in entries:
-            if match := _ARCHIVE_FILES.match(entry.name):
-                stamps = found.setdefault(int(match.group(1)), [None, None])
-                stamps[match.group(2) == "html"] = manifest.stamp(entry)
-    return {number: (atom_file, web_page) for number, (atom_file, web_page) in found.items()}
+            if not entry.name.startswith("archive-"):
+                continue
+            number, _dot, kind = entry.name[len("archive-") :].partition(".")
+            if kind not in ("atom", "html") or not number.isdecimal():
+                continue
+            stamps = found.get(number)
+            if stamps is None:
+                stamps = found[number] = [None, None]
+            stamps[kind == "html"] = manifest.stamp(entry)
+    return {int(number): (atom_file, web_page) for number, (atom_file, web_page) in found.items()}
 
 
 def _record(
