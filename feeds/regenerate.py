@@ -175,7 +175,8 @@ def generate(
         _publish_index(store, definitions, shown, base, now, revision, out, recorded, report)
     listings = [item.listing for item in shown]
     for item in listings:
-        _write(out, item.opml_name, pages.opml([item], title=item.title), report)
+        if item.opml_name != OPML:  # a feed named "feeds" has the file of all feeds instead
+            _write(out, item.opml_name, pages.opml([item], title=item.title), report)
     _write(out, OPML, pages.opml(listings), report)
     try:
         publish.remove_stale_temp_files(out)
