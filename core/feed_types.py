@@ -73,3 +73,24 @@ class FeedArticle:
     updated: str
     topics: tuple[tuple[str, float], ...] = field(default_factory=tuple)  # (topic, score)
     tags: tuple[str, ...] = field(default_factory=tuple)
+    # Why it matched, for people: (topic, the rule phrases that matched, strongest first).
+    topic_terms: tuple[tuple[str, tuple[str, ...]], ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class CrawlSummary:
+    """When the crawls ran, as the web pages say it: the last one that ended, and the last
+    that succeeded (None: no such crawl). Times are the store's UTC ISO strings."""
+
+    last_ended: str | None = None  # when it finished (or, killed, when it started)
+    last_status: str = ""  # ok, failed, interrupted
+    last_ok: str | None = None  # when the last successful crawl finished
+
+
+@dataclass(frozen=True)
+class MonthlyCount:
+    """Articles of one topic published in one month (Vietnam time, yyyy-mm)."""
+
+    topic: str
+    month: str
+    articles: int

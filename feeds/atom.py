@@ -46,13 +46,16 @@ class FeedDocument:
     title: str
     subtitle: str
     self_url: str
-    alternate_url: str
+    alternate_url: str  # the web page showing the same entries (rel="alternate", text/html)
     entries: Sequence[Entry]  # in document order (newest first)
     links: tuple[tuple[str, str], ...] = ()  # extra (rel, href): prev-archive, current…
     archive: bool = False  # an RFC 5005 archive document (fh:archive)
     icon: str = ICON
     author: str = SITE_NAME
     author_uri: str = SITE_ORIGIN + "/"
+    # Another page about the feed (rel="related"): the site. Atom allows one alternate link per
+    # type and language (RFC 4287 4.1.1), and that one is our own web page.
+    related_url: str = ""
 
     @property
     def updated(self) -> datetime:
@@ -85,6 +88,8 @@ def render(document: FeedDocument) -> bytes:
     fg.icon(document.icon)
     fg.link(href=document.self_url, rel="self", type="application/atom+xml")
     fg.link(href=document.alternate_url, rel="alternate", type="text/html")
+    if document.related_url:
+        fg.link(href=document.related_url, rel="related", type="text/html")
     for rel, href in document.links:
         fg.link(href=href, rel=rel, type="application/atom+xml")
     for entry in document.entries:

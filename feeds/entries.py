@@ -12,6 +12,7 @@ How each field is decided (docs/feeds.md repeats this for users):
 - content: the sapo in bold, then the body, sanitised (feeds.sanitize); summary: the sapo.
 - categories: topics (term = topic name, label = Vietnamese label), the site section, the tags.
 - enclosure: the lead image, unless it is the site's generic share image.
+- reasons: each topic's score and matched terms; not in the Atom entry (the web pages say them).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ MAX_TITLE = 500
 MAX_SUMMARY = 2_000
 MAX_AUTHORS = 20
 MAX_TAGS = 50
+MAX_TERMS = 12  # matched terms shown per topic, strongest first
 UNTITLED = "(Không có tiêu đề)"
 _SITE_ID = re.compile(r"^\d{17}$")
 _URL_SAFE = "%/:=&?~#+!$,;'@()*[]"
@@ -73,6 +75,16 @@ class Enclosure:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """Why an article is in a topic: its score and the rule phrases that matched."""
+
+    topic: str
+    label: str  # the topic's Vietnamese label
+    score: float
+    terms: tuple[str, ...]  # strongest first; may hold a co-occurrence marker "[japan + vietnam]"
+
+
+@dataclass(frozen=True)
 class Entry:
     """One feed entry, every text already safe for XML."""
 
@@ -87,6 +99,7 @@ class Entry:
     content: str  # sanitised HTML, '' when the article has no text at all
     categories: tuple[Category, ...]
     enclosure: Enclosure | None
+    reasons: tuple[Reason, ...] = ()  # for the web pages; the Atom entry does not carry them
 
     @property
     def sort_key(self) -> tuple[datetime, str]:
@@ -123,6 +136,7 @@ def entry_from_article(article: FeedArticle, topic_labels: Mapping[str, str]) ->
         content=content,
         categories=categories(article, topic_labels),
         enclosure=enclosure(article.lead_image, link),
+        reasons=reasons(article, topic_labels),
     )
 
 
@@ -167,6 +181,26 @@ def categories(article: FeedArticle, topic_labels: Mapping[str, str]) -> tuple[C
     tags = [_cut(clean_line(tag), 200) for tag in article.tags][:MAX_TAGS]
     found.extend(Category(tag, TAG_SCHEME) for tag in tags if tag)
     return tuple(dict.fromkeys(found))
+
+
+def reasons(article: FeedArticle, topic_labels: Mapping[str, str]) -> tuple[Reason, ...]:
+    """Each topic of the article with its score and terms, in the order of `topic_labels`."""
+    order = {name: position for position, name in enumerate(topic_labels)}
+    terms = dict(article.topic_terms)
+    found = [
+        Reason(
+            topic=topic,
+            label=topic_labels.get(topic, topic),
+            score=float(score),
+            terms=tuple(
+                cleaned
+                for term in terms.get(topic, ())[:MAX_TERMS]
+                if (cleaned := _cut(clean_line(term), 200))
+            ),
+        )
+        for topic, score in article.topics
+    ]
+    return tuple(sorted(found, key=lambda r: (order.get(r.topic, len(order)), r.topic)))
 
 
 def enclosure(lead_image: str, article_url: str | None) -> Enclosure | None:

@@ -13,8 +13,14 @@ For each feed it records:
   or the store is behind it, and then nothing recorded is trusted;
 - the feed's layout (feeds.archive.Layout) and the members of its full pages (or, for a feed
   without archive, all its members), looked up by site id: only the changed ones are read;
-- a stamp of each archive page's file as written (inode, size, mtime, ctime): a page whose file
-  is missing, rewritten, touched or replaced since is rebuilt.
+- a stamp of each archive page's files as written (inode, size, mtime, ctime of
+  `archive-N.atom` and of its web page `archive-N.html`): a page either of whose files is
+  missing, rewritten, touched or replaced since is rebuilt.
+
+And for the web pages rendered from a view (index.html, each feed's current page): a digest of
+what the page shows and a stamp of its file, so that it is rendered only when either changed;
+and the index chart's counts with what they were counted from, so that a crawl that changed
+nothing (the index then shows only a new time) does not count them again.
 
 A feed's record is written after its files, in one transaction, so a run killed at any moment
 leaves either the previous record, whose stamps no longer match the pages that run rewrote, or
@@ -44,11 +50,12 @@ import sqlite_utils
 from core.feed_types import FeedMember, Revision
 from feeds.archive import Layout, Location, Page, Placement, Step
 from feeds.definitions import FeedDefinition
+from feeds.templating import templates_digest
 
 logger = logging.getLogger(__name__)
 
 FILENAME = ".manifest.db"
-FORMAT = 1  # PRAGMA user_version: a manifest of another format is started afresh
+FORMAT = 3  # PRAGMA user_version: a manifest of another format is started afresh
 SCHEMA = """
 CREATE TABLE feeds (
     slug          TEXT PRIMARY KEY,
@@ -69,20 +76,36 @@ CREATE INDEX members_by_page ON members (slug, page, position);
 CREATE TABLE files (
     slug          TEXT NOT NULL,
     page          INTEGER NOT NULL,
-    inode         INTEGER NOT NULL,
+    inode         INTEGER NOT NULL,  -- archive-N.atom
     size          INTEGER NOT NULL,
     mtime_ns      INTEGER NOT NULL,
     ctime_ns      INTEGER NOT NULL,
+    html_inode    INTEGER NOT NULL,  -- archive-N.html, its web page
+    html_size     INTEGER NOT NULL,
+    html_mtime_ns INTEGER NOT NULL,
+    html_ctime_ns INTEGER NOT NULL,
     PRIMARY KEY (slug, page)
+) WITHOUT ROWID;
+CREATE TABLE pages (
+    name          TEXT PRIMARY KEY,  -- a page rendered from a view: index.html, <slug>/index.html
+    digest        TEXT NOT NULL,     -- of what it shows
+    stamp         TEXT NOT NULL      -- its file as written: [inode, size, mtime_ns, ctime_ns]
+) WITHOUT ROWID;CREATE TABLE counts (
+    name          TEXT PRIMARY KEY,  -- what was counted: "chart", the index's monthly counts
+    key           TEXT NOT NULL,     -- of what they were counted from (revision, months, topics)
+    value         TEXT NOT NULL      -- JSON
 ) WITHOUT ROWID;
 """
 # Everything that decides a document's bytes besides the articles and the definition.
 RENDERING_MODULES = (
     "feeds.archive",
     "feeds.atom",
+    "feeds.cards",
     "feeds.entries",
+    "feeds.pages",
     "feeds.regenerate",
     "feeds.sanitize",
+    "feeds.templating",
     "storage.feed_queries",
     "core.clock",
     "core.feed_types",
@@ -90,9 +113,10 @@ RENDERING_MODULES = (
     "core.text",
     "core.urls",
 )
-RENDERING_LIBRARIES = ("feedgen", "lxml", "nh3")
+RENDERING_LIBRARIES = ("feedgen", "jinja2", "lxml", "nh3")
 
 Stamp = tuple[int, int, int, int]  # st_ino, st_size, st_mtime_ns, st_ctime_ns
+PageStamp = tuple[Stamp | None, Stamp | None]  # an archive page's Atom file and web page
 
 
 @dataclass(frozen=True)
@@ -102,13 +126,13 @@ class FeedRecord:
     fingerprint: str
     revision: Revision
     layout: Layout
-    files: dict[int, Stamp]  # archive page number → its file as written
+    files: dict[int, PageStamp]  # archive page number → its files as written
 
 
-def stamp(file: str | os.PathLike[str]) -> Stamp | None:
+def stamp(file: str | os.PathLike[str] | os.DirEntry) -> Stamp | None:
     """What changes whenever a file is written, replaced or touched; None when it is missing."""
     try:
-        info = os.stat(file)
+        info = file.stat() if isinstance(file, os.DirEntry) else os.stat(file)
     except OSError:
         return None
     return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
@@ -123,10 +147,12 @@ def fingerprint(definition: FeedDefinition, base_url: str) -> str:
 
 @functools.cache
 def code_version() -> str:
-    """A digest of the rendering code and libraries: a new release rebuilds every page."""
+    """A digest of the rendering code, templates and libraries: a new release rebuilds every
+    page."""
     digest = hashlib.sha256()
     for name in RENDERING_MODULES:
         digest.update(Path(importlib.import_module(name).__file__ or "").read_bytes())
+    digest.update(templates_digest().encode())
     for library in RENDERING_LIBRARIES:
         digest.update(f"{library} {importlib.metadata.version(library)}\n".encode())
     return digest.hexdigest()
@@ -163,12 +189,46 @@ class Manifest:
             logger.warning("%s: the record of %s is unreadable (%s)", self.path, slug, error)
             return None
         files = {
-            page: (inode, size, mtime_ns, ctime_ns)
-            for page, inode, size, mtime_ns, ctime_ns in self.db.execute(
-                "SELECT page, inode, size, mtime_ns, ctime_ns FROM files WHERE slug = ?", [slug]
+            page: (tuple(stamps[:4]), tuple(stamps[4:]))
+            for page, *stamps in self.db.execute(
+                "SELECT page, inode, size, mtime_ns, ctime_ns, html_inode, html_size,"
+                " html_mtime_ns, html_ctime_ns FROM files WHERE slug = ?",
+                [slug],
             )
         }
         return FeedRecord(row[0], Revision(row[1], row[2]), layout, files)
+
+    def view_page(self, name: str) -> tuple[str, Stamp | None] | None:
+        """A view-rendered web page's record: (digest of what it showed, its file's stamp)."""
+        row = self.db.execute("SELECT digest, stamp FROM pages WHERE name = ?", [name]).fetchone()
+        if row is None:
+            return None
+        try:
+            return row[0], _stamp(json.loads(row[1]))
+        except (ValueError, TypeError):
+            return None
+
+    def record_page(self, name: str, digest: str, stamp: Stamp | None) -> None:
+        with self.db.atomic():
+            self.db["pages"].upsert(
+                {"name": name, "digest": digest, "stamp": json.dumps(stamp)}, pk="name"
+            )
+
+    def counts(self, name: str, key: str) -> Any | None:
+        """What was recorded under `name` if it was counted from `key`, else None."""
+        row = self.db.execute(
+            "SELECT value FROM counts WHERE name = ? AND key = ?", [name, key]
+        ).fetchone()
+        try:
+            return json.loads(row[0]) if row else None
+        except ValueError:
+            return None
+
+    def record_counts(self, name: str, key: str, value: Any) -> None:
+        with self.db.atomic():
+            self.db["counts"].upsert(
+                {"name": name, "key": key, "value": json.dumps(value)}, pk="name"
+            )
 
     def locate(self, slug: str, site_ids: Iterable[str]) -> dict[str, Location]:
         """Where the feed's recorded members among `site_ids` are (absent: not recorded)."""
@@ -204,7 +264,7 @@ class Manifest:
         fingerprint: str,
         revision: Revision,
         change: Placement | Step,
-        files: Mapping[int, Stamp | None],
+        files: Mapping[int, PageStamp | None],
     ) -> None:
         """Record a feed as just published: `change` from its previous record (a `Step`) or from
         nothing (a `Placement`), and the stamps of the archive files written (all of them for a
@@ -236,11 +296,12 @@ class Manifest:
                 )
             for page, found in files.items():
                 stamps.delete_where("slug = ? AND page = ?", [slug, page])
-                if found is not None:
-                    inode, size, mtime_ns, ctime_ns = found
+                if found is not None and None not in found:
+                    (inode, size, mtime_ns, ctime_ns), html = found
                     stamps.insert(
                         {"slug": slug, "page": page, "inode": inode, "size": size,
-                         "mtime_ns": mtime_ns, "ctime_ns": ctime_ns}
+                         "mtime_ns": mtime_ns, "ctime_ns": ctime_ns, "html_inode": html[0],
+                         "html_size": html[1], "html_mtime_ns": html[2], "html_ctime_ns": html[3]}
                     )  # fmt: skip
 
     def _insert_pages(self, slug: str, first: int, pages: Iterable[Page]) -> None:
@@ -279,6 +340,13 @@ def _layout(data: dict[str, Any]) -> Layout:
         paged_until=None if data["paged_until"] is None else _str(data["paged_until"]),
         windows=_str(data["windows"]),
     )
+
+
+def _stamp(value: Any) -> Stamp | None:
+    if value is None:
+        return None
+    inode, size, mtime_ns, ctime_ns = (_int(v) for v in value)
+    return (inode, size, mtime_ns, ctime_ns)
 
 
 def _members(rows: Any) -> tuple[FeedMember, ...]:

@@ -1,94 +1,155 @@
-"""The pages beside the feeds: index.html (for people and autodiscovery) and feeds.opml.
+"""The web pages beside the feeds, and the OPML files: what each shows, rendered. Pure.
 
-Pure functions of the feed listings, with no clock in them, so they too change only when a
-feed's title, description, entry count or newest update does.
+- `index.html` (`/`): every feed with its newest articles, its Atom URL to copy and an OPML
+  link; a chart of articles per month per topic (feeds.chart); when the last crawl ran.
+- `<slug>/index.html` (`/<slug>/`): the entries of the feed's current document;
+  `<slug>/archive-N.html`: the entries of archive page N (`<slug>/archive-N.atom`), so the web
+  pages are paged exactly like the feed's RFC 5005 archive. Each entry shows its date,
+  section, summary, tags, a link to the original and why it matched.
+- `feeds.opml` (every feed) and `<slug>.opml` (one feed), for readers that import OPML.
+
+Each page is a function of a plain view (the dataclasses below) and nothing else: no clock, so
+the same view always gives the same bytes. feeds.regenerate decides when a view changed.
+Links between pages are relative (they work under any base URL and behind a proxy); the URLs
+to subscribe to are absolute (they are copied into a reader).
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import lxml.etree
 
-from core.clock import VIETNAM_TZ
+from core.clock import VIETNAM_TZ, parse_time
+from core.feed_types import CrawlSummary
+from core.urls import SITE_NAME, SITE_ORIGIN
+from feeds import templating
+from feeds.cards import Card, vietnamese_date, vietnamese_int
+from feeds.chart import Chart
 
-SITE_TITLE = "Tin tức baotintuc.vn theo chủ đề"
+SITE_TITLE = f"Tin tức {SITE_NAME} theo chủ đề"
 INTRO = (
-    "Các nguồn tin Atom lọc bài viết của baotintuc.vn theo chủ đề. Sao chép địa chỉ một nguồn tin"
-    " vào trình đọc tin (Miniflux, FreshRSS, Feedly…) để theo dõi."
+    f"Các bài viết của {SITE_NAME} (Thông tấn xã Việt Nam) được chọn lọc theo chủ đề, cập nhật"
+    " sau mỗi lần thu thập. Đọc ngay tại đây, hoặc sao chép địa chỉ một nguồn tin vào trình đọc"
+    " tin (Miniflux, FreshRSS, Feedly…) để theo dõi."
 )
+NEWEST_ON_INDEX = 5  # articles of each feed on the index
+INDEX = "index.html"
+OPML = "feeds.opml"
 
 
 @dataclass(frozen=True)
 class Listing:
-    """One feed as the index and the OPML file show it."""
+    """One feed as the index and the OPML files show it."""
 
     slug: str
     title: str
     subtitle: str
     url: str  # the feed's absolute URL
-    alternate_url: str
+    alternate_url: str  # the feed's web page (absolute)
     entries: int  # entries in the current document
     total: int | None  # articles the feed selects in all (None: unknown, e.g. a failed run)
     archive_pages: int
     updated: datetime | None  # newest entry's update, None for an empty feed
 
+    @property
+    def opml_name(self) -> str:
+        return f"{self.slug}.opml"
 
-def index_html(listings: Sequence[Listing], *, opml_url: str) -> bytes:
-    """index.html: every feed with its description and counts, and autodiscovery links."""
-    e = html.escape
-    head_links = "\n".join(
-        f'  <link rel="alternate" type="application/atom+xml" title="{e(item.title)}" href="{e(item.url)}">'
-        for item in listings
+
+@dataclass(frozen=True)
+class FeedOnIndex:
+    listing: Listing
+    newest: tuple[Card, ...]  # its newest articles, newest first
+    opml_url: str
+    stale: bool = False  # this regeneration failed for it: what it shows is the last good one
+
+
+@dataclass(frozen=True)
+class Crawls:
+    """When crawls ran, written for people (from core.feed_types.CrawlSummary)."""
+
+    last: str  # "03/12/2026 14:05", "" when none ever ended
+    last_iso: str
+    failed: bool  # the last one did not succeed
+    last_ok: str  # when the last good one ended, "" when none
+    last_ok_iso: str
+
+
+@dataclass(frozen=True)
+class IndexPage:
+    feeds: tuple[FeedOnIndex, ...]
+    opml_url: str  # every feed
+    crawls: Crawls
+    chart: Chart | None  # None: no topic to chart
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    """A feed's web page: its current document (`number` None) or archive page `number`."""
+
+    slug: str
+    title: str
+    subtitle: str
+    feed_url: str  # the current document's absolute URL: what people subscribe to
+    opml_url: str
+    document_url: str  # the Atom document with the same entries
+    related_url: str  # the site (the definition's `link`)
+    number: int | None
+    cards: tuple[Card, ...]
+    older: str | None  # relative links to the neighbouring pages
+    newer: str | None
+    oldest: str | None  # the first archive page, from the current page
+    total: int | None  # articles the feed selects (the current page only)
+    archive_pages: int  # (the current page only)
+
+    @property
+    def path(self) -> str:
+        return page_path(self.slug, self.number)
+
+
+def page_path(slug: str, number: int | None) -> str:
+    """Where a feed's web page lives, relative to the output directory."""
+    return f"{slug}/index.html" if number is None else f"{slug}/archive-{number}.html"
+
+
+def page_link(number: int | None) -> str:
+    """A link from one of a feed's pages to another (they share a folder)."""
+    return "./" if number is None else f"archive-{number}.html"
+
+
+def crawls(summary: CrawlSummary) -> Crawls:
+    last = parse_time(summary.last_ended)
+    good = parse_time(summary.last_ok)
+    return Crawls(
+        last=_local(last),
+        last_iso=_iso(last),
+        failed=last is not None and summary.last_status != "ok",
+        last_ok=_local(good),
+        last_ok_iso=_iso(good),
     )
-    rows = "\n".join(_feed_row(item) for item in listings) or "  <p>Chưa có nguồn tin nào.</p>"
-    page = f"""<!DOCTYPE html>
-<html lang="vi">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>{e(SITE_TITLE)}</title>
-{head_links}
-  <style>
-    body {{ font-family: system-ui, sans-serif; max-width: 48rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }}
-    section {{ border-top: 1px solid #ccc; padding: .5rem 0; }}
-    code {{ word-break: break-all; }}
-    .meta {{ color: #555; font-size: .9rem; }}
-  </style>
-</head>
-<body>
-  <h1>{e(SITE_TITLE)}</h1>
-  <p>{e(INTRO)}</p>
-{rows}
-  <p class="meta">Danh sách cho trình đọc tin: <a href="{e(opml_url)}">feeds.opml</a> (OPML).
-  Nội dung thuộc bản quyền của <a href="https://baotintuc.vn/">baotintuc.vn</a>.</p>
-</body>
-</html>
-"""
-    return page.encode("utf-8")
 
 
-def _feed_row(item: Listing) -> str:
-    e = html.escape
-    counts = f"{item.entries} bài mới nhất"
-    if item.total is not None:
-        counts += f" trên tổng số {item.total} bài"
-    if item.archive_pages:
-        first = item.url.rsplit(".atom", 1)[0] + "/archive-1.atom"
-        counts += f', {item.archive_pages} trang lưu trữ (từ <a href="{e(first)}">trang 1</a>)'
-    updated = f" · cập nhật {_vietnam_time(item.updated)}" if item.updated else ""
-    return f"""  <section id="{e(item.slug)}">
-    <h2><a href="{e(item.url)}">{e(item.title)}</a></h2>
-    <p>{e(item.subtitle)}</p>
-    <p class="meta">{counts}{updated}<br><code>{e(item.url)}</code></p>
-  </section>"""
+def index_html(page: IndexPage) -> bytes:
+    """`/`: every feed, its newest articles, how to subscribe, the chart, the last crawl."""
+    return templating.render(
+        "index.html", page=page, site_title=SITE_TITLE, intro=INTRO, root="", number=vietnamese_int,
+        site_name=SITE_NAME, site_url=SITE_ORIGIN + "/",
+    )  # fmt: skip
+
+
+def feed_page_html(page: FeedPage) -> bytes:
+    """`/<slug>/` or `/<slug>/archive-N.html`: the entries of one Atom document, explained."""
+    return templating.render(
+        "feed.html", page=page, site_title=SITE_TITLE, root="../", number=vietnamese_int,
+        site_name=SITE_NAME, site_url=SITE_ORIGIN + "/",
+    )  # fmt: skip
 
 
 def opml(listings: Sequence[Listing], *, title: str = SITE_TITLE) -> bytes:
-    """feeds.opml (OPML 2.0): every feed, for importing them all into a reader at once."""
+    """An OPML 2.0 file of the feeds, for importing them into a reader at once."""
     root = lxml.etree.Element("opml", version="2.0")
     head = lxml.etree.SubElement(root, "head")
     lxml.etree.SubElement(head, "title").text = title
@@ -108,5 +169,9 @@ def opml(listings: Sequence[Listing], *, title: str = SITE_TITLE) -> bytes:
     return lxml.etree.tostring(root, pretty_print=True, encoding="UTF-8", xml_declaration=True)
 
 
-def _vietnam_time(moment: datetime) -> str:
-    return moment.astimezone(VIETNAM_TZ).strftime("%H:%M %d/%m/%Y (giờ Việt Nam)")
+def _local(moment: datetime | None) -> str:
+    return vietnamese_date(moment.astimezone(VIETNAM_TZ)) if moment else ""
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.astimezone(VIETNAM_TZ).isoformat(timespec="seconds") if moment else ""

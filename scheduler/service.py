@@ -131,7 +131,9 @@ class Service:
     # -- jobs ------------------------------------------------------------------------------------
 
     def crawl_job(self) -> CrawlOutcome | None:
-        """One crawl in its own process; then new feeds if the store changed."""
+        """One crawl in its own process; then the feeds and web pages (the index says when the
+        last crawl ran, so even a crawl that changed nothing is followed by a regeneration, which
+        then costs little: feeds.regenerate)."""
         with self._site_lock:
             return self._crawl_once()
 
@@ -139,8 +141,7 @@ class Service:
         if self._stopping.is_set():
             return None
         with Store.open(self.config.db) as store:
-            runs_before = store.runs(1)
-            revision_before = store.revision()
+            runs_before = store.runs(1, kind="crawl")
         last_id = runs_before[0].id if runs_before else 0
         started = self.clock()
         logger.info("crawl: start")
@@ -150,13 +151,12 @@ class Service:
         with Store.open(self.config.db) as store:
             if outcome.timed_out:
                 store.fail_running_runs(f"killed after the {self.config.crawl_timeout} time limit", now=self.clock())
-            new_runs = [run for run in store.runs(5) if run.id > last_id]
+            new_runs = [run for run in store.runs(5, kind="crawl") if run.id > last_id]
             if not new_runs and not outcome.stopped:
                 store.record_failed_run(self.config.site_url, started=started, now=self.clock(),
                                         message=f"crawl process exited with {outcome.returncode}")
-            run = store.runs(1)[0] if store.runs(1) else None
-            # Not the run's counters: a crawl killed mid-way stores articles it never counted.
-            changed = store.revision() != revision_before
+            latest = store.runs(1, kind="crawl")
+            run = latest[0] if latest else None
             failures = store.failed_runs_in_a_row()
         logger.info(
             "crawl: end in %.1f s, exit %s%s; %s", outcome.duration, outcome.returncode,
@@ -166,7 +166,7 @@ class Service:
         )
         if run is not None and run.status == "failed" and not self._stopping.is_set():
             self._try_again_soon(failures, run.message)
-        if changed and not self._stopping.is_set():
+        if not self._stopping.is_set():
             self.feeds_job()
         else:
             self.health_feed()

@@ -1,4 +1,5 @@
-"""The queries feeds need: which articles a feed definition selects, and everything to render them.
+"""The queries feeds need: which articles a feed definition selects, and everything to render them
+(the web pages too: why each article matched, articles per topic per month, when crawls ran).
 
 A mixin of `Store` (see store.py); the types it answers with are core.feed_types. Every value a
 user writes in a feed
@@ -13,7 +14,15 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 
-from core.feed_types import CrawlWindow, FeedArticle, FeedFilter, FeedMember, Revision
+from core.feed_types import (
+    CrawlSummary,
+    CrawlWindow,
+    FeedArticle,
+    FeedFilter,
+    FeedMember,
+    MonthlyCount,
+    Revision,
+)
 from core.text import normalize_for_match
 from storage._database import Database, translate_errors, translated
 from storage.errors import FeedQueryError
@@ -130,12 +139,14 @@ class FeedQueriesMixin(Database):
         ids = json.dumps(sorted(set(site_ids)))
         conn = self.db.conn
         topics: dict[str, list[tuple[str, float]]] = {}
-        for site_id, topic, score in conn.execute(
-            "SELECT site_id, topic, score FROM article_topics"
+        terms: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for site_id, topic, score, matched in conn.execute(
+            "SELECT site_id, topic, score, matched_terms FROM article_topics"
             " WHERE site_id IN (SELECT value FROM json_each(:ids)) ORDER BY site_id, topic",
             {"ids": ids},
         ):
             topics.setdefault(site_id, []).append((topic, score))
+            terms.setdefault(site_id, []).append((topic, _strings(matched)))
         tags: dict[str, list[str]] = {}
         for site_id, tag in conn.execute(
             "SELECT site_id, tag FROM article_tags"
@@ -158,14 +169,71 @@ class FeedQueriesMixin(Database):
                 *row[7:],
                 topics=tuple(topics.get(site_id, ())),
                 tags=tuple(tags.get(site_id, ())),
+                topic_terms=tuple(terms.get(site_id, ())),
             )
         return articles
+
+    @translated
+    def monthly_topic_counts(self, first: str, last: str) -> list[MonthlyCount]:
+        """Articles per topic per month (yyyy-mm of `published`, Vietnam time, as the view
+        `topic_month_counts` counts them) from month `first` to month `last`, both included.
+
+        The bounds are compared with `published` itself, so the index on it does the work.
+        """
+        rows = self.db.conn.execute(
+            "SELECT t.topic, substr(a.published, 1, 7) AS month, count(*)"
+            " FROM articles AS a JOIN article_topics AS t ON t.site_id = a.site_id"
+            " WHERE a.published >= :first AND a.published < :after"
+            " GROUP BY t.topic, month ORDER BY month, t.topic",
+            {"first": first, "after": _month_after(last)},
+        )
+        return [MonthlyCount(topic, month, count) for topic, month, count in rows]
+
+    @translated
+    def crawl_summary(self) -> CrawlSummary:
+        """When the last crawl that ended ended (and how), and when the last good one did.
+
+        Crawls only: a backfill walks the past, it is not what keeps the feeds current.
+        """
+        conn = self.db.conn
+        last = conn.execute(
+            "SELECT coalesce(finished, started), status FROM crawl_runs"
+            " WHERE status != 'running' AND kind = :kind ORDER BY id DESC LIMIT 1",
+            {"kind": "crawl"},
+        ).fetchone()
+        good = conn.execute(
+            "SELECT coalesce(finished, started) FROM crawl_runs"
+            " WHERE status = 'ok' AND kind = :kind ORDER BY id DESC LIMIT 1",
+            {"kind": "crawl"},
+        ).fetchone()
+        return CrawlSummary(
+            last_ended=last[0] if last else None,
+            last_status=last[1] if last else "",
+            last_ok=good[0] if good else None,
+        )
 
     def _register_feed_functions(self) -> None:
         # deterministic=True lets SQLite use the function in indexes and cache its results.
         self.db.conn.create_function(
             _NORM_FUNCTION, 1, lambda value: normalize_for_match(value or ""), deterministic=True
         )
+
+
+def _month_after(month: str) -> str:
+    """"2026-12" → "2027-01": the exclusive upper bound of a month, as text."""
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
+
+
+def _strings(raw: str) -> tuple[str, ...]:
+    """A JSON array of strings (matched_terms); anything else yields none rather than an error."""
+    try:
+        value = json.loads(raw or "[]")
+    except ValueError:
+        return ()
+    if not isinstance(value, list):
+        return ()
+    return tuple(item for item in value if isinstance(item, str))
 
 
 def _authors(raw: str) -> tuple[str, ...]:

@@ -1,8 +1,10 @@
-"""Shared fixtures: the shared evidence, the replica site, and running the real CLI.
+"""Shared fixtures: the shared evidence, the replica site, a browser, and running the real CLI.
 
 Tests that read the team's shared material (replica/shared.py) carry `@pytest.mark.shared(name,
 …)`. Without the material they are skipped, all in one summary line that names what is missing;
-with TINTUC_REQUIRE_SHARED=1 (CI) its absence fails the whole run before any test starts.
+with TINTUC_REQUIRE_SHARED=1 (CI) its absence fails the whole run before any test starts. The
+tests that drive a real browser (the `chromium` fixture, tests/browser.py) work the same way
+with TINTUC_REQUIRE_BROWSER=1.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from replica import ReplicaSite, shared
+from tests import browser
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -25,17 +28,24 @@ def pytest_configure(config: pytest.Config) -> None:
             f"{shared.REQUIRE_ENV} is set but shared material is missing from "
             f"{shared.shared_dir()}: {', '.join(absent)} (set {shared.SHARED_DIR_ENV})"
         )
+    no_browser = browser.missing()
+    if no_browser and browser.required():
+        raise pytest.UsageError(f"{browser.REQUIRE_ENV} is set but {no_browser}")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test that uses the replica site or a crawled store is end to end, wherever it is."""
+    """A test that uses the replica site, a crawled store or a browser is end to end, wherever it
+    is."""
     for item in items:
-        if {"replica", "crawled_db"} & set(getattr(item, "fixturenames", ())):
+        if {"replica", "crawled_db", "chromium"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.e2e)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Skip a test whose shared material is absent, before any of its fixtures reads it."""
+    """Skip a test whose shared material or browser is absent, before any of its fixtures
+    reads it."""
+    if "chromium" in getattr(item, "fixturenames", ()) and (reason := browser.missing()):
+        pytest.skip(reason)  # here, so that pytest folds every such skip into one line
     marker = item.get_closest_marker("shared")
     if marker is None:
         return
@@ -48,6 +58,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             f"shared material not found in {shared.shared_dir()}: {', '.join(shared.missing())}"
             f" (set {shared.SHARED_DIR_ENV}; CI sets {shared.REQUIRE_ENV}=1)"
         )
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """A headless Chromium (tests/browser.py) for one module. On a machine without one, the
+    tests that use it skip (pytest_runtest_setup; an error under TINTUC_REQUIRE_BROWSER=1)."""
+    with browser.chromium() as driver:
+        yield driver
 
 
 @pytest.fixture(scope="session")

@@ -237,7 +237,8 @@ def test_archive_pages_are_linked_marked_and_valid(store, tmp_path):
     assert lxml.etree.fromstring(current).find(f"{FH}archive") is None
     assert links(second) == {
         "self": BASE + "moi-truong/archive-2.atom",
-        "alternate": "https://baotintuc.vn/",
+        "alternate": BASE + "moi-truong/archive-2.html",  # its web page: the same entries
+        "related": "https://baotintuc.vn/",
         "current": BASE + "moi-truong.atom",
         "prev-archive": BASE + "moi-truong/archive-1.atom",
         "next-archive": BASE + "moi-truong/archive-3.atom",
@@ -268,7 +269,7 @@ def test_full_pages_stay_byte_identical_as_the_feed_grows(store, tmp_path):
     assert page.read_bytes() == before and page.stat().st_mtime_ns == stat_before.st_mtime_ns
     current = entries_by_id((out / "moi-truong.atom").read_bytes())
     assert "tag:baotintuc.vn,2026-01-01:20260101090000000" in current
-    pages = [entries_by_id(p.read_bytes()) for p in sorted((out / "moi-truong").iterdir())]
+    pages = [entries_by_id(p.read_bytes()) for p in sorted((out / "moi-truong").glob("*.atom"))]
     assert set(current).union(*pages) == {
         f"tag:baotintuc.vn,{i[:4]}-{i[4:6]}-{i[6:8]}:{i}" for i in store.article_ids()
     }
@@ -278,12 +279,15 @@ def test_pages_no_longer_produced_are_removed(store, tmp_path):
     out = tmp_path / "out"
     crawl(store, article_ids(1, 12), T0)
     regenerate(store, out)
-    assert len(list((out / "moi-truong").iterdir())) == 2
+    assert len(list((out / "moi-truong").glob("archive-*"))) == 4  # Atom files and web pages
     (out / "moi-truong" / "notes.txt").write_text("not ours")
     definitions, _ = load_definitions([{**DEFINITION[0], "archive": False}], load_rules())
     report = generate(store, definitions, out, base_url=BASE)
-    assert sorted(report.removed) == ["moi-truong/archive-1.atom", "moi-truong/archive-2.atom"]
-    assert [p.name for p in (out / "moi-truong").iterdir()] == ["notes.txt"]
+    assert sorted(report.removed) == [
+        "moi-truong/archive-1.atom", "moi-truong/archive-1.html",
+        "moi-truong/archive-2.atom", "moi-truong/archive-2.html",
+    ]  # fmt: skip
+    assert sorted(p.name for p in (out / "moi-truong").iterdir()) == ["index.html", "notes.txt"]
     assert "prev-archive" not in links((out / "moi-truong.atom").read_bytes())
 
 
@@ -294,6 +298,10 @@ CURRENT = "moi-truong.atom"
 
 def page(number: int) -> str:
     return f"moi-truong/archive-{number}.atom"
+
+
+def web_page(number: int | None) -> str:
+    return "moi-truong/index.html" if number is None else f"moi-truong/archive-{number}.html"
 
 
 def published(out) -> dict[str, bytes]:
@@ -319,11 +327,13 @@ def identities(out) -> dict[str, tuple[int, int]]:
 def test_regenerating_an_unchanged_store_renders_no_archive_page(store, tmp_path):
     crawl(store, article_ids(1, 17), T0)  # three full pages, two entries waiting
     out = tmp_path / "out"
-    assert sorted(regenerate(store, out).rendered) == [CURRENT, page(1), page(2), page(3)]
+    first = regenerate(store, out)
+    assert sorted(first.rendered) == [CURRENT, page(1), page(2), page(3)]
+    assert sorted(first.pages) == ["index.html", *(web_page(n) for n in (1, 2, 3, None))]
     before = identities(out)
     again = regenerate(store, out)
-    assert again.rendered == [CURRENT] and again.written == []
-    assert sorted(again.unchanged) == sorted([CURRENT, page(1), page(2), page(3), "feeds.opml", "index.html"])
+    assert again.rendered == [CURRENT] and again.pages == [] and again.written == []
+    assert sorted(again.unchanged) == sorted(published(out))
     assert identities(out) == before
 
 
@@ -335,7 +345,10 @@ def test_new_articles_render_only_the_page_they_fill(store, tmp_path):
     crawl(store, article_ids(13, 15), T0 + timedelta(days=1))  # with the two waiting: page 3
     report = regenerate(store, out)
     assert sorted(report.rendered) == [CURRENT, page(3)]
-    assert {name: identities(out)[name] for name in before} == before
+    # Page 2's web page is rendered again for its "newer" link, now to page 3; not its feed.
+    assert sorted(report.pages) == ["index.html", web_page(2), web_page(3), web_page(None)]
+    unchanged = set(before) - {"archive-2.html", "index.html"}
+    assert {name: identities(out)[name] for name in unchanged} == {n: before[n] for n in unchanged}
     assert published(out) == from_scratch(store, tmp_path)
 
 
@@ -391,7 +404,8 @@ def test_articles_leaving_the_feed_re_cut_its_pages(store, tmp_path):
     for site_id in article_ids(2, 4):  # new topic rules: three old articles are out
         store.replace_topics(site_id, [], rules_version="other rules")
     report = regenerate(store, out)
-    assert report.removed == [page(3)] and report.feeds["moi-truong"].archive_pages == 2
+    assert report.removed == [page(3), web_page(3)]
+    assert report.feeds["moi-truong"].archive_pages == 2
     assert published(out) == from_scratch(store, tmp_path)
 
 

@@ -70,7 +70,8 @@ def test_the_feed_has_every_required_element(store, tmp_path):
     assert parsed.feed.id.startswith("urn:uuid:")
     links = {link.rel: link.href for link in parsed.feed.links}
     assert links["self"] == BASE + "moi-truong.atom"
-    assert links["alternate"] == "https://baotintuc.vn/"
+    assert links["alternate"] == BASE + "moi-truong/"  # its web page, with the same entries
+    assert links["related"] == "https://baotintuc.vn/"  # the site
     assert parsed.feed.icon.startswith("https://")
     assert root.findtext(f"{ATOM}updated") == "2026-11-01T15:00:00+07:00"  # the entry's, not now
 

@@ -122,7 +122,7 @@ def test_the_archive_and_the_current_document_together_hold_the_whole_feed(crawl
     out = published["out"]
     current = entries_by_id((out / "trang-nho.atom").read_bytes())
     assert len(current) >= 5
-    pages = [entries_by_id(p.read_bytes()) for p in sorted((out / "trang-nho").iterdir())]
+    pages = [entries_by_id(p.read_bytes()) for p in sorted((out / "trang-nho").glob("*.atom"))]
     assert all(len(page) == 5 for page in pages)
     with Store.open(crawled) as store:
         everything = store.article_ids("environment") | store.article_ids("vietnam-japan")
@@ -179,10 +179,13 @@ def test_feeds_are_served_over_http_with_validators_gzip_and_refusals(published)
         assert fetch(url, "/trang-nho/archive-1.atom")[0] == 200
         status, _headers, index = fetch(url, "/")
         assert status == 200 and b'type="application/atom+xml"' in index
+        status, headers, page = fetch(url, "/trang-nho/")  # the feed's web page
+        assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
+        (published["out"] / "khong-co-trang").mkdir(exist_ok=True)
         for attack in (
             "/../tintuc.db",
             "/%2e%2e/%2e%2e/etc/passwd",
-            "/trang-nho/",
+            "/khong-co-trang/",  # a directory without a page: never listed
             "/..%2f..%2fetc%2fpasswd",
             "/.manifest.db",  # what the publisher records: not for readers
         ):
@@ -191,19 +194,28 @@ def test_feeds_are_served_over_http_with_validators_gzip_and_refusals(published)
 
 def test_regenerating_is_byte_identical_and_leaves_mtimes_alone(crawled, published):
     out = published["out"]
-    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
-    with Store.open(crawled) as store:
-        report = generate(
-            store,
-            definitions([SMALL_PAGES]),
-            out,
-            base_url=BASE,
-            now=datetime.now(timezone.utc) + timedelta(days=365),
-        )
-    assert report.ok and report.written == [] and report.removed == []
-    assert {
-        p: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()
-    } == before
+
+    def files():
+        return {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
+
+    def regenerate(now):
+        with Store.open(crawled) as store:
+            report = generate(store, definitions([SMALL_PAGES]), out, base_url=BASE, now=now)
+        assert report.ok and report.removed == []
+        return report
+
+    before = files()
+    assert regenerate(datetime.now(timezone.utc)).written == []
+    assert files() == before
+    # A year on, the feeds are the same; only the index's chart (the last 24 months) moved
+    # (and the manifest, which records it).
+    later = regenerate(datetime.now(timezone.utc) + timedelta(days=365))
+    assert later.written == ["index.html"] and later.pages == ["index.html"]
+    moved = {out / "index.html", out / ".manifest.db"}
+    assert {p: v for p, v in files().items() if p not in moved} == {
+        p: v for p, v in before.items() if p not in moved
+    }
+    regenerate(datetime.now(timezone.utc))  # as it was, for the other tests
 
 
 @pytest.mark.shared("schemas")

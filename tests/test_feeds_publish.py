@@ -77,18 +77,20 @@ def test_regenerating_an_unchanged_store_touches_nothing(store, tmp_path):
     definitions, _ = load_definitions(None, RULES)
     out = tmp_path / "out"
     first = generate(store, definitions, out, base_url=BASE)
+    slugs = ("moi-truong", "viet-nam-nhat-ban", "tat-ca", "moi-truong-va-viet-nhat")
     assert first.ok and set(first.written) == {
-        "moi-truong.atom",
-        "viet-nam-nhat-ban.atom",
-        "tat-ca.atom",
-        "moi-truong-va-viet-nhat.atom",
+        *(f"{slug}.atom" for slug in slugs),
+        *(f"{slug}.opml" for slug in slugs),
+        *(f"{slug}/index.html" for slug in slugs),
         "index.html",
         "feeds.opml",
+        "style.css",
+        "favicon.svg",
     }
     before = snapshot(out)
     time.sleep(0.01)
     second = generate(store, definitions, out, base_url=BASE)
-    assert second.written == [] and len(second.unchanged) == 6
+    assert second.written == [] and second.pages == [] and len(second.unchanged) == 16
     assert snapshot(out) == before
     assert (
         first.feeds["tat-ca"].entries == 2 and first.feeds["moi-truong-va-viet-nhat"].entries == 1

@@ -267,6 +267,8 @@ VERBS = {
     "changed_since": lambda s: s.changed_since(0),
     "crawl_windows": lambda s: s.crawl_windows(),
     "feed_articles": lambda s: s.feed_articles([ARTICLE.site_id]),
+    "monthly_topic_counts": lambda s: s.monthly_topic_counts("2025-01", "2026-12"),
+    "crawl_summary": lambda s: s.crawl_summary(),
     "snapshot": lambda s: s.snapshot().__enter__(),
     "urls_of_kind": lambda s: s.urls_of_kind("rss"),
     "where_relevant_appear": lambda s: s.where_relevant_appear("2020-01-01"),
