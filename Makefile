@@ -12,7 +12,7 @@ options = $(if $(DB),--db $(DB)) $(if $(SITE_URL),--site-url $(SITE_URL))
 .PHONY: help install run crawl demo test test-fast bench soak clean
 
 help:
-	@echo "make run    the service: crawl baotintuc.vn every 30 min, serve feeds on http://127.0.0.1:8080/"
+	@echo "make run    the service: watch baotintuc.vn for news, crawl it daily, serve feeds on http://127.0.0.1:8080/"
 	@echo "make crawl  one crawl into data/tintuc.db"
 	@echo "make demo   offline demo: a replica of the site on loopback, the service, news arriving"
 	@echo "make test   run the whole test suite (import layers, then every test)"

@@ -63,7 +63,7 @@ def crawl_command(db: str, site_url: str, max_pages: int, delay: float, concurre
 @click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def runs_command(db: str, limit: int, as_json: bool) -> None:
-    """List recent crawl runs, newest first."""
+    """List recent crawls and backfills, newest first."""
     from storage import StorageError, Store
 
     try:
@@ -76,7 +76,7 @@ def runs_command(db: str, limit: int, as_json: bool) -> None:
             click.echo(json.dumps(asdict(run), ensure_ascii=False))
             continue
         click.echo(
-            f"#{run.id} {run.started} {run.status:<11} pages={run.pages} "
+            f"#{run.id} {run.kind:<8} {run.started} {run.status:<11} pages={run.pages} "
             f"304={run.not_modified} new={run.articles_new} updated={run.articles_updated} "
             f"failures={run.failures}+{run.extraction_failures} {run.message}"
         )
