@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from storage import Store
 logger = logging.getLogger(__name__)
 
 WATCH_SOURCES_EVERY = 600.0  # seconds between two choices of what the watcher watches
+KEEP_FINISHED_BACKFILLS = timedelta(days=30)  # then maintenance forgets where a finished backfill stood
 
 
 @dataclass
@@ -250,12 +251,15 @@ class Service:
         write_health_feed(store, Path(self.config.out), base_url=self.config.public_base_url)
 
     def maintenance_job(self) -> None:
-        """Daily: FTS optimize, PRAGMA optimize, WAL checkpoint, a backup, old backups pruned."""
+        """Daily: finished backfills' records forgotten after a month, FTS optimize, PRAGMA
+        optimize, WAL checkpoint, a backup, old backups pruned."""
         started = time.monotonic()
         directory = Path(self.config.backups or Path(self.config.db).parent / "backups")
         directory.mkdir(parents=True, exist_ok=True)
-        target = directory / f"tintuc-{self.clock().astimezone(VIETNAM_TZ):%Y%m%d-%H%M%S}.db"
+        now = self.clock()
+        target = directory / f"tintuc-{now.astimezone(VIETNAM_TZ):%Y%m%d-%H%M%S}.db"
         with Store.open(self.config.db) as store:
+            store.forget_finished_backfills(now - KEEP_FINISHED_BACKFILLS)
             store.optimize()
             store.backup_to(target)
         backups = sorted(directory.glob("tintuc-*.db"))

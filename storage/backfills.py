@@ -154,3 +154,17 @@ class BackfillMixin(Database):
         for backfill, count in self.db.conn.execute("SELECT backfill, count(*) FROM backfill_queue GROUP BY backfill"):
             summary.setdefault(backfill, {})["queued"] = count
         return summary
+
+    @translated
+    def forget_finished_backfills(self, before: datetime) -> int:
+        """Drop the records of backfills that ended (every walk over, nothing queued) before
+        `before`: a nightly backfill of the last days leaves one a night. Returns how many."""
+        with self._transaction():
+            finished = [backfill for (backfill,) in self.db.conn.execute(
+                "SELECT backfill FROM backfill_sources GROUP BY backfill"
+                " HAVING sum(status IN ('locating', 'walking')) = 0 AND max(updated) < ?"
+                " AND backfill NOT IN (SELECT backfill FROM backfill_queue)",
+                [iso_utc(before)],
+            )]  # fmt: skip
+            self.db.conn.executemany("DELETE FROM backfill_sources WHERE backfill = ?", [(b,) for b in finished])
+        return len(finished)

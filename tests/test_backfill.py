@@ -23,7 +23,7 @@ from crawler import backfill as plan
 from crawler.listing import ListingItem
 from crawler.urls import Kind, kind_of
 from replica import ReplicaSite
-from storage import Store
+from storage import PageOutcome, Store
 from tests.conftest import REPO, tintuc
 
 TODAY = date(2026, 12, 1)
@@ -338,3 +338,17 @@ def test_a_budget_stops_the_backfill_and_the_next_run_goes_on(sim, tmp_path):
     second = backfill(sim, tmp_path / "g.db")
     assert "complete" in second.stdout
     assert len(stored_in_topics(tmp_path / "g.db") & relevant(sim)) >= 0.95 * len(relevant(sim))
+
+
+def test_maintenance_forgets_finished_backfills_a_month_on_and_keeps_the_others(tmp_path):
+    old, recent = datetime(2026, 10, 1, tzinfo=VIETNAM_TZ), datetime(2026, 11, 28, tzinfo=VIETNAM_TZ)
+    listing = "https://baotintuc.vn/thoi-su-472ct0.htm"
+    with Store.open(tmp_path / "m.db") as store:
+        for backfill, when, status in (("2026-09-29..", old, plan.DONE), ("..", old, plan.WALKING),
+                                       ("2026-11-26..", recent, plan.THIN_STATUS)):  # fmt: skip
+            store.add_backfill_sources(backfill, [(listing, "listing", status)], now=when)
+        store.add_backfill_sources("2026-09-30..", [(listing, "listing", plan.DONE)], now=old)
+        queued = [("20260930120000000", "https://baotintuc.vn/x/a-20260930120000000.htm")]
+        store.record_backfill_page("2026-09-30..", listing, PageOutcome(2, 20, queued, [1], None, plan.DONE), now=old)
+        assert store.forget_finished_backfills(recent - timedelta(days=30)) == 1
+        assert set(store.backfills()) == {"..", "2026-11-26..", "2026-09-30.."}  # walking, recent, queued

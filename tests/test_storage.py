@@ -288,6 +288,7 @@ VERBS = {
     "dequeue": lambda s: s.dequeue("..", ARTICLE.site_id),
     "backfills": lambda s: s.backfills(),
     "due_for_recheck": lambda s: s.due_for_recheck(T0, 10),
+    "forget_finished_backfills": lambda s: s.forget_finished_backfills(T0),
 }
 
 
