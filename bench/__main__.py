@@ -1,7 +1,7 @@
 """`python -m bench`: run the benchmark stages, print one table, write docs/benchmarks.md.
 
-    python -m bench                     # the full suite (what `make bench` runs), ~10 minutes
-    python -m bench --quick             # tiny sizes, a smoke run (~20 s); writes no docs
+    python -m bench                     # the full suite (what `make bench` runs), ~13 minutes
+    python -m bench --quick             # tiny sizes, a smoke run (~1 min); writes no docs
     python -m bench --stages crawl,incremental --out -   # some stages, print only
 
 Knobs (environment variables) are listed in bench/__init__.py and docs/benchmarks.md.
@@ -19,8 +19,10 @@ from pathlib import Path
 
 from bench.common import REPO, Config, Row, StageResult, machine, now_utc, table, versions
 
-# Stage modules, in the order they run (incremental reuses the crawl; feeds reuse storage).
-STAGES = ("extraction", "classification", "crawl", "incremental", "storage", "feeds", "serving")
+# Stage modules, in the order they run (incremental reuses the crawl; feeds reuse storage;
+# backfill and freshness each serve a simulated site of their own).
+STAGES = ("extraction", "classification", "crawl", "incremental", "storage", "feeds", "serving", "backfill",
+          "freshness")
 DOCS = REPO / "docs" / "benchmarks.md"
 KEEP_MARKER = "<!-- analysis: written by hand, kept across runs -->"
 
@@ -79,8 +81,8 @@ def _run_stage(name: str, cfg: Config, ctx: dict) -> StageResult:
         result = StageResult(rows=[Row(name, f"FAILED: {type(error).__name__}: {error}"[:160], "—", met=False)])
     result.seconds = time.perf_counter() - start
     for row in result.rows:
-        print(f"    {row.measure}: {row.ours}  [{row.peer}; {row.ratio}; target {row.target}: {row.verdict}]",
-              flush=True)
+        print(f"    {row.measure}: {row.ours}  [{row.peer}; {row.ratio}; target {row.target}: {row.verdict}]"
+              + (f" ({row.note})" if row.note else ""), flush=True)
     return result
 
 
@@ -106,7 +108,10 @@ def _write_report(path: Path, cfg: Config, results: dict[str, StageResult], rows
         f" {cfg.crawl_concurrency}; {cfg.new_articles} new articles; stores of "
         + ", ".join(f"{n:,}" for n in cfg.store_sizes) + f" articles; {cfg.repeat} repetitions"
         f" ({cfg.bare_repeat} for the bare spider, {cfg.feed_repeat} per feed regeneration);"
-        f" load generator {cfg.serve_seconds:g} s × {cfg.serve_connections} connections",
+        f" load generator {cfg.serve_seconds:g} s × {cfg.serve_connections} connections;"
+        f" backfill of a simulated archive of {cfg.backfill_articles:,} articles; freshness over"
+        f" {cfg.freshness_hours:g} h of a simulated site of {cfg.freshness_articles:,} articles after"
+        f" {cfg.freshness_warmup_hours:g} h of warm-up, today's crawler over {cfg.freshness_crawl_hours:g} h",
         f"- **Wall time**: {wall / 60:.1f} min ("
         + ", ".join(f"{name} {r.seconds:.0f} s" for name, r in results.items()) + ")",
         "",
@@ -133,16 +138,21 @@ def _write_report(path: Path, cfg: Config, results: dict[str, StageResult], rows
         "",
         "| variable | default (quick) | what |",
         "| --- | --- | --- |",
-        "| `BENCH_QUICK=1` | off | tiny sizes, one or two repetitions: a smoke run in ~20 s; writes no docs |",
+        "| `BENCH_QUICK=1` | off | tiny sizes, one or two repetitions: a smoke run in ~1 min; writes no docs |",
         "| `BENCH_REPEAT` | 5 (2) | repetitions of the short measurements |",
         "| `BENCH_CRAWL_ARTICLES` | 5000 (80) | articles of the generated replica that is crawled |",
-        "| `BENCH_CONCURRENCY` | 8 | `CONCURRENT_REQUESTS` (and per domain) for both spiders |",
+        "| `BENCH_CONCURRENCY` | 8 | `CONCURRENT_REQUESTS` (and per domain) for both spiders, and the backfill stage's runs |",
         "| `BENCH_BARE_REPEAT` | 3 (1) | crawls by the bare spider (ours crawls once: it is the long one) |",
         "| `BENCH_NEW_ARTICLES` | 10 (3) | articles published before the third crawl |",
         "| `BENCH_STORE_SIZES` | 1000,10000,100000 (100,200,400) | store sizes for storage and feeds |",
         "| `BENCH_FEED_REPEAT` | 3 (1) | regenerations per store size, the cold one included (warm ones capped at ~30 s per size) |",
         "| `BENCH_SERVE_SECONDS` | 3 (0.5) | duration of each load-generator run |",
         "| `BENCH_SERVE_CONNECTIONS` | 8 | keep-alive connections of the load generator |",
+        "| `BENCH_BACKFILL_ARTICLES` | 50000 (3000) | articles of the simulated archive the backfill walks (ten years per 50,000) |",
+        "| `BENCH_FRESHNESS_ARTICLES` | 5000 (600) | articles of the simulated site of the freshness day (~137 a day) |",
+        "| `BENCH_FRESHNESS_HOURS` | 24 (3) | hours of the last simulated day measured with the watcher (shorter: from 07:00) |",
+        "| `BENCH_FRESHNESS_WARMUP_HOURS` | 24 (1) | hours of watching before, not counted (after a crawl and a backfill) |",
+        "| `BENCH_FRESHNESS_CRAWL_HOURS` | 6 (0.5) | hours from 07:00 measured with today's 30-minute crawls (one process each) |",
         "",
         KEEP_MARKER,
         "",

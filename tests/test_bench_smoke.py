@@ -43,6 +43,14 @@ EXPECTED_ROWS = [
     ("6 Feeds", "regenerate all default feeds, 100 articles", ""),
     ("7 Serving", "conditional GET → 304", ""),
     ("7 Serving", "full GET → 200 gzip", ""),
+    ("9 Backfill", "whole archive (", "recall"),
+    ("9 Backfill", "whole archive: requests per relevant article", ""),
+    ("9 Backfill", "--since ", "recall / requests per relevant"),
+    ("10 Freshness", "relevant articles published", "median publication → feed"),
+    ("10 Freshness", "… p95", ""),
+    ("10 Freshness", "every article published", ""),
+    ("10 Freshness", "requests per hour to the site", "mean"),
+    ("10 Freshness", "… the busiest hour", ""),
 ]
 
 
@@ -57,6 +65,11 @@ def test_bench_quick_run_prints_every_row(tmp_path):
         "BENCH_STORE_SIZES": "50,100",
         "BENCH_SERVE_SECONDS": "0.2",
         "BENCH_SERVE_CONNECTIONS": "2",
+        "BENCH_BACKFILL_ARTICLES": "1000",
+        "BENCH_FRESHNESS_ARTICLES": "300",
+        "BENCH_FRESHNESS_HOURS": "1",
+        "BENCH_FRESHNESS_WARMUP_HOURS": "0.5",
+        "BENCH_FRESHNESS_CRAWL_HOURS": "0.5",
     }
     result = subprocess.run(
         [sys.executable, "-m", "bench", "--out", str(report)],
