@@ -155,7 +155,8 @@ class Watcher:
             if self._paused():
                 return report
             self.poll(store, source, report)
-        for known in store.due_for_recheck(self.clock(), RECHECKS_PER_ROUND):
+        # The articles the feeds show; the crawl re-checks the others (an edit rarely makes one relevant).
+        for known in store.due_for_recheck(self.clock(), RECHECKS_PER_ROUND, in_a_topic=True):
             if self._paused():
                 return report
             self.recheck(store, known.site_id, known.url, report)

@@ -151,11 +151,13 @@ class ArticlesMixin(CrawlStateMixin):
         return KnownArticle(*row) if row else None
 
     @translated
-    def due_for_recheck(self, now: datetime, limit: int) -> list[KnownArticle]:
-        """Stored articles whose re-check is due at `now`, the most overdue first."""
+    def due_for_recheck(self, now: datetime, limit: int, *, in_a_topic: bool = False) -> list[KnownArticle]:
+        """Stored articles whose re-check is due at `now` (only those in a topic, the ones the
+        feeds show, with `in_a_topic`), the most overdue first."""
+        topical = " AND site_id IN (SELECT site_id FROM article_topics)" if in_a_topic else ""
         rows = self.db.conn.execute(
             "SELECT site_id, url, next_check, fetch_count, published FROM articles"
-            " WHERE next_check IS NOT NULL AND next_check <= ? ORDER BY next_check LIMIT ?",
+            f" WHERE next_check IS NOT NULL AND next_check <= ?{topical} ORDER BY next_check LIMIT ?",
             [iso_utc(now), limit],
         )
         return [KnownArticle(*row) for row in rows]

@@ -216,3 +216,18 @@ def settle(service: Service, clock: ManualClock, timeout: float = 30) -> None:
             return
         assert time.monotonic() < deadline, "the watcher did not poll what was due"
         time.sleep(0.1)
+
+
+def test_the_watcher_rechecks_only_articles_in_a_topic_the_crawl_rechecks_the_others(tmp_path):
+    from core.model import Article, TopicMatch
+
+    now = datetime(2026, 11, 30, 12, tzinfo=VIETNAM_TZ)
+    with Store.open(tmp_path / "r.db") as store:
+        for site_id, topics in (("20261130080000001", [TopicMatch("environment", 5.0, ("ô nhiễm",))]),
+                                ("20261130080000002", [])):  # fmt: skip
+            article = Article(site_id=site_id, url=f"https://baotintuc.vn/x/a-{site_id}.htm", title="T",
+                              body_text="B", body_html="<p>B</p>", published="2026-11-30T08:00:00+07:00",
+                              modified="2026-11-30T08:00:00+07:00")  # fmt: skip
+            store.save_article(article, topics, rules_version="r", now=now, next_check=now - timedelta(minutes=1))
+        assert [a.site_id for a in store.due_for_recheck(now, 10, in_a_topic=True)] == ["20261130080000001"]
+        assert len(store.due_for_recheck(now, 10)) == 2

@@ -196,9 +196,10 @@ class BackfillSpider(scrapy.Spider):
 
     def _after_walks(self) -> Iterator[Request]:
         """When the listings are walked: the topical tags of the relevant articles found, walked
-        once per backfill (not after day archives: a short window's days are complete)."""
+        once. Only for the whole archive: a window's listings were read whole, so its tag pages
+        would show the same articles again."""
         sources = self.store.backfill_sources(self.key)
-        if any(s.kind in ("tag", "day") for s in sources):
+        if self.window != plan.Window() or any(s.kind == "tag" for s in sources):
             return
         counts: dict[str, int] = {}
         for tag, count in self.store.relevant_tag_counts().items():
