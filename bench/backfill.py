@@ -268,8 +268,10 @@ def cost_note(harvest_: Harvest) -> str:
 
 def window_note(windowed: Harvest, search: Search, relevant: int, tag_found: int) -> str:
     """Why a window costs more than the target: its listings are read whole (the stopping rule for
-    thin listings is for open walks only), the search for its start costs probes, and tag pages
-    are walked from their newest page down to the window."""
+    thin listings is for open walks only: a window is asked for whole), and the search for its
+    start costs probes. At about one relevant article per listing page, reading pages whole costs
+    over one request per relevant article before any article is fetched."""
+    tags = (f"; {windowed.requests['tag']:,} tag pages found {tag_found} more" if windowed.requests["tag"]
+            else "; no tag pages (a window's listings are read whole)")
     return (f"its listings are read whole: {search.walked:,} pages ({search.walked / relevant:.1f} per"
-            f" relevant article) + {search.probes} probes; {windowed.requests['tag']:,} tag pages, read"
-            f" from their newest, found {tag_found} more")
+            f" relevant article) + {search.probes} probes to find where the window starts{tags}")
