@@ -94,6 +94,11 @@ def next_page(url: str) -> str:
     return listing_page(url, page_number(url) + 1)
 
 
+def is_day_archive(url: str) -> bool:
+    """Whether a listing URL is one day of a listing (`…/d<D>-<M>-<YYYY>.htm`)."""
+    return _DAY.match(urlsplit(url).path) is not None
+
+
 def listing_ids(url: str) -> tuple[int, int] | None:
     """A category listing's own id and its parent's (0 for a top-level one), from its URL."""
     match = _LISTING_IDS.match(urlsplit(url).path)

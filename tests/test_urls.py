@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from crawler.urls import (
@@ -9,10 +11,16 @@ from crawler.urls import (
     Kind,
     Site,
     article_id,
+    day_archive,
+    feed_category,
+    is_day_archive,
     kind_of,
+    listing_ids,
+    listing_page,
     next_page,
     page_number,
     tag_keyword,
+    tag_page,
 )
 
 MIRROR = Site("http://127.0.0.1:8123")
@@ -78,3 +86,31 @@ def test_tag_urls_are_percent_encoded_for_fetching():
 ])
 def test_resolve_gives_a_links_canonical_url_and_kind(href, expected):
     assert MIRROR.resolve(href, "http://127.0.0.1:8123/thoi-su-472ct0/trang-1.htm") == expected
+
+
+# -- the archive: pages, day archives, feeds and tags, as the backfill and the watcher build them --
+
+
+def test_any_page_of_a_listing_or_tag_page_is_built_from_any_other():
+    assert listing_page("https://baotintuc.vn/thoi-su-472ct0.htm", 5) == "https://baotintuc.vn/thoi-su-472ct0/trang-5.htm"
+    assert listing_page("https://baotintuc.vn/thoi-su-472ct0/trang-5.htm", 1) == "https://baotintuc.vn/thoi-su-472ct0.htm"
+    assert listing_page("https://baotintuc.vn/tags/jica/trang-2.htm", 3) == "https://baotintuc.vn/tags/jica/trang-3.htm"
+
+
+def test_a_day_archive_is_the_listing_and_the_day_unpadded_and_it_pages_like_a_listing():
+    day = day_archive("https://baotintuc.vn/thoi-su-472ct0/trang-3.htm", date(2024, 3, 7))
+    assert day == "https://baotintuc.vn/thoi-su-472ct0/d7-3-2024.htm"
+    assert kind_of(day) is Kind.LISTING and is_day_archive(day) and page_number(day) == 1
+    assert page_number(listing_page(day, 2)) == 2 and is_day_archive(listing_page(day, 2))
+    assert not is_day_archive("https://baotintuc.vn/thoi-su-472ct0/trang-2.htm")
+
+
+def test_listing_feed_and_tag_urls_name_their_ids_and_keywords():
+    assert listing_ids("https://baotintuc.vn/an-ninh-trat-tu-579ct475.htm") == (579, 475)
+    assert listing_ids("https://baotintuc.vn/thoi-su-472ct0/trang-9.htm") == (472, 0)
+    assert listing_ids("https://baotintuc.vn/thoi-su/bai-20211124202628584.htm") is None
+    assert feed_category("https://baotintuc.vn/rss/kinh-te-128.rss") == 128
+    assert feed_category("https://baotintuc.vn/tin-moi-nhat.rss") is None
+    url = tag_page("Biến  đổi khí hậu")
+    assert kind_of(url) is Kind.TAG and tag_keyword(url) == "biến đổi khí hậu"
+    assert Site().to_canonical(url) == url

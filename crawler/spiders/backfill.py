@@ -35,7 +35,16 @@ from crawler.listing import ListingItem, extract_listing
 from crawler.middlewares import BudgetSpent, RetryLater, RobotsUnreadable
 from crawler.network import describe_failure
 from crawler.spiders.pages import article_item, page_text
-from crawler.urls import Kind, Site, day_archive, listing_ids, listing_page, page_number, tag_page
+from crawler.urls import (
+    Kind,
+    Site,
+    day_archive,
+    is_day_archive,
+    listing_ids,
+    listing_page,
+    page_number,
+    tag_page,
+)
 from storage import BackfillSource, PageOutcome, Store
 
 logger = logging.getLogger(__name__)
@@ -73,7 +82,7 @@ class BackfillSpider(scrapy.Spider):
         spider.window = plan.Window.from_settings(settings)
         spider.rules = load_rules(settings.get("TINTUC_TOPICS"))
         spider.hint = memoised_topic_hint(spider.rules)
-        spider.requested: set[str] = set()  # article ids and page URLs asked for in this run
+        spider.requested: set[str] = set()  # ids of the articles asked for in this run
         return spider
 
     @property
@@ -118,8 +127,8 @@ class BackfillSpider(scrapy.Spider):
             if target is None or target[1] is not Kind.LISTING:
                 continue
             ids = listing_ids(target[0])
-            if ids and ids[1] == 0 and page_number(target[0]) == 1 and target[0].count("/") == 3:
-                sections.append(target[0])
+            if ids and ids[1] == 0 and page_number(target[0]) == 1 and not is_day_archive(target[0]):
+                sections.append(target[0])  # a top-level section's listing
         sections = list(dict.fromkeys(sections))
         if not sections:
             logger.error("backfill: the home page %s links no section listing; nothing to walk", response.url)
