@@ -17,7 +17,7 @@ help:
 	@echo "make demo   offline demo: a replica of the site on loopback, the service, news arriving"
 	@echo "make test   run the whole test suite (import layers, then every test)"
 	@echo "make test-fast  the fast tier only: no crawl, no service (about 20 s)"
-	@echo "make bench  benchmark every stage against its peer (~15 min; BENCH_QUICK=1: ~1 min), writes docs/benchmarks.md"
+	@echo "make bench  benchmark every stage against its peer (~10 min; BENCH_QUICK=1: ~1 min), writes docs/benchmarks.md"
 	@echo "make soak   the service for minutes against a failing, changing site (SOAK_SECONDS=300)"
 
 $(STAMP): pyproject.toml
