@@ -37,6 +37,10 @@ class KnownArticle:
     published: str
 
 
+# What the crawler and the watcher need to know of a stored article (KnownArticle's fields).
+_SELECT_KNOWN = "SELECT site_id, url, next_check, fetch_count, published FROM articles"
+
+
 class ArticlesMixin(CrawlStateMixin):
     """Saving an article also records its page's fetch (hence the crawl state below it)."""
 
@@ -136,18 +140,12 @@ class ArticlesMixin(CrawlStateMixin):
     @translated
     def known_articles(self) -> dict[str, KnownArticle]:
         """Every stored article's id with what the crawler needs to decide on re-fetching."""
-        rows = self.db.conn.execute(
-            "SELECT site_id, url, next_check, fetch_count, published FROM articles"
-        )
-        return {row[0]: KnownArticle(*row) for row in rows}
+        return {row[0]: KnownArticle(*row) for row in self.db.conn.execute(_SELECT_KNOWN)}
 
     @translated
     def known_article(self, site_id: str) -> KnownArticle | None:
         """`known_articles()` for one article; None when it is not stored."""
-        row = self.db.conn.execute(
-            "SELECT site_id, url, next_check, fetch_count, published FROM articles WHERE site_id = ?",
-            [site_id],
-        ).fetchone()
+        row = self.db.conn.execute(_SELECT_KNOWN + " WHERE site_id = ?", [site_id]).fetchone()
         return KnownArticle(*row) if row else None
 
     @translated
@@ -156,8 +154,7 @@ class ArticlesMixin(CrawlStateMixin):
         feeds show, with `in_a_topic`), the most overdue first."""
         topical = " AND site_id IN (SELECT site_id FROM article_topics)" if in_a_topic else ""
         rows = self.db.conn.execute(
-            "SELECT site_id, url, next_check, fetch_count, published FROM articles"
-            f" WHERE next_check IS NOT NULL AND next_check <= ?{topical} ORDER BY next_check LIMIT ?",
+            _SELECT_KNOWN + f" WHERE next_check IS NOT NULL AND next_check <= ?{topical} ORDER BY next_check LIMIT ?",
             [iso_utc(now), limit],
         )
         return [KnownArticle(*row) for row in rows]
